@@ -1,0 +1,19 @@
+# Warnings and sanitizers for hanabi's own targets (library, tests, examples,
+# benchmarks). Never propagated to consumers of the installed package.
+add_library(hanabi_project_options INTERFACE)
+target_compile_options(hanabi_project_options INTERFACE -Wall -Wextra -Wpedantic)
+if(HANABI_WERROR)
+  target_compile_options(hanabi_project_options INTERFACE -Werror)
+endif()
+if(HANABI_SANITIZE)
+  target_compile_options(hanabi_project_options INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(hanabi_project_options INTERFACE -fsanitize=address,undefined)
+endif()
+
+# For targets that are exported (the library itself): copy the options in
+# rather than linking the non-exported interface target.
+function(hanabi_apply_project_options target)
+  target_compile_options(${target} PRIVATE $<TARGET_PROPERTY:hanabi_project_options,INTERFACE_COMPILE_OPTIONS>)
+  target_link_options(${target} PRIVATE $<TARGET_PROPERTY:hanabi_project_options,INTERFACE_LINK_OPTIONS>)
+endfunction()

@@ -1,0 +1,11 @@
+// Include this from exactly one translation unit of a program that defines
+// HANABI_SEPARATE_COMPILATION (the hanabi::hanabi CMake target does it for you
+// in src/hanabi.cpp). It compiles every non-template definition of hanabi.
+#pragma once
+
+#ifndef HANABI_SEPARATE_COMPILATION
+#  error "Define HANABI_SEPARATE_COMPILATION to compile hanabi's sources, or use hanabi header-only."
+#endif
+
+// Each layer lists its .ipp files here, in dependency order.
+#include <hanabi/impl/error.ipp>

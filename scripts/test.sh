@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds everything once, and runs every test:
+#   1. g++ -Werror build of the library, tools, examples, benchmarks and tests; all CTest tests
+#      (unit, integration, the two consumer projects), then each benchmark once as a smoke run;
+#   2. clang -Werror build with ASan+UBSan: the unit tests again, and each libFuzzer target
+#      for HANABI_FUZZ_SECONDS (default 30) on the committed seed corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+jobs=${HANABI_JOBS:-$(nproc)}
+fuzz_seconds=${HANABI_FUZZ_SECONDS:-30}
+bash scripts/install-deps.sh
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/hanabi-ccache}
+start=$SECONDS
+stage() { echo; echo "=== $* (t+$((SECONDS - start))s)"; }
+
+stage "gcc build"
+cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
+  -DHANABI_WERROR=ON -DHANABI_COMPILE_ASIO=ON >/dev/null
+cmake --build build/gcc -j "$jobs"
+
+stage "gcc tests"
+ctest --test-dir build/gcc -j "$jobs" --output-on-failure --timeout 600
+
+stage "clang ASan+UBSan build"
+cmake -S . -B build/clang-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+  -DHANABI_WERROR=ON -DHANABI_SANITIZE=ON -DHANABI_COMPILE_ASIO=ON -DHANABI_BUILD_FUZZERS=ON \
+  -DHANABI_BUILD_BENCHMARKS=OFF -DHANABI_BUILD_EXAMPLES=OFF -DHANABI_INSTALL=OFF >/dev/null
+cmake --build build/clang-asan -j "$jobs"
+
+stage "unit tests under ASan+UBSan"
+ctest --test-dir build/clang-asan -L unit -j "$jobs" --output-on-failure --timeout 600
+
+if [ "$fuzz_seconds" -gt 0 ]; then
+  for fuzzer in build/clang-asan/fuzz/fuzz_*; do
+    [ -x "$fuzzer" ] || continue
+    name=$(basename "$fuzzer")
+    stage "fuzz $name for ${fuzz_seconds}s"
+    corpus=$(mktemp -d)
+    cp -r "$root/fuzz/corpus/${name#fuzz_}/." "$corpus/"
+    "$fuzzer" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" 2>&1 | tail -n 4
+    rm -rf "$corpus"
+  done
+fi
+stage "all tests passed"
