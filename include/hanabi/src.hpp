@@ -9,3 +9,6 @@
 
 // Each layer lists its .ipp files here, in dependency order.
 #include <hanabi/impl/error.ipp>
+#include <hanabi/impl/voice_types.ipp>
+#include <hanabi/impl/voice_fsm.ipp>
+#include <hanabi/impl/voice.ipp>
