@@ -9,3 +9,4 @@
 
 // Each layer lists its .ipp files here, in dependency order.
 #include <hanabi/impl/error.ipp>
+#include <hanabi/impl/track_codec.ipp>
