@@ -10,3 +10,5 @@
 // Each layer lists its .ipp files here, in dependency order.
 #include <hanabi/impl/error.ipp>
 #include <hanabi/impl/track_codec.ipp>
+#include <hanabi/impl/protocol_filters.ipp>
+#include <hanabi/impl/protocol_player.ipp>
