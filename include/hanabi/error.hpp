@@ -47,6 +47,8 @@ enum class error : int {
   invalid_modified_utf8,
   /// A string is longer than the 65535 bytes a blob can hold.
   string_too_long,
+  /// A track blob field holds a value lavaplayer never writes (a boolean byte other than 0 or 1).
+  invalid_track_field,
 
   // --- Arguments checked on the client side (3xx) ---
   /// An argument is outside the range the protocol or the server accepts.

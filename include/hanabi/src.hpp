@@ -9,6 +9,9 @@
 
 // Each layer lists its .ipp files here, in dependency order.
 #include <hanabi/impl/error.ipp>
+#include <hanabi/impl/track_codec.ipp>
+#include <hanabi/impl/protocol_filters.ipp>
+#include <hanabi/impl/protocol_player.ipp>
 #include <hanabi/impl/voice_types.ipp>
 #include <hanabi/impl/voice_fsm.ipp>
 #include <hanabi/impl/voice.ipp>

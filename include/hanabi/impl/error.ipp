@@ -23,6 +23,7 @@ inline const char* error_message(error e) noexcept {
     case error::unsupported_track_version: return "The encoded track has an unsupported format version.";
     case error::invalid_modified_utf8: return "A string in the encoded track is not valid modified UTF-8.";
     case error::string_too_long: return "A string is longer than an encoded track can hold.";
+    case error::invalid_track_field: return "A field of the encoded track holds a value lavaplayer never writes.";
     case error::out_of_range: return "An argument is out of range.";
     case error::invalid_argument: return "An argument is invalid.";
     case error::filter_out_of_range: return "A filter value is outside its allowed range.";
