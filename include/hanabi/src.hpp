@@ -18,3 +18,4 @@
 #include <hanabi/impl/selection.ipp>
 #include <hanabi/impl/filter_presets.ipp>
 #include <hanabi/impl/player.ipp>
+#include <hanabi/impl/node_pool.ipp>
