@@ -15,3 +15,5 @@
 #include <hanabi/impl/voice_types.ipp>
 #include <hanabi/impl/voice_fsm.ipp>
 #include <hanabi/impl/voice.ipp>
+#include <hanabi/impl/selection.ipp>
+#include <hanabi/impl/filter_presets.ipp>
