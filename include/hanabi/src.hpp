@@ -11,3 +11,5 @@
 #include <hanabi/impl/error.ipp>
 #include <hanabi/impl/protocol_filters.ipp>
 #include <hanabi/impl/protocol_player.ipp>
+#include <hanabi/impl/protocol_decoder.ipp>
+#include <hanabi/impl/protocol_encode.ipp>
