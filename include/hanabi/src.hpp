@@ -19,3 +19,4 @@
 #include <hanabi/impl/voice.ipp>
 #include <hanabi/impl/selection.ipp>
 #include <hanabi/impl/filter_presets.ipp>
+#include <hanabi/impl/player.ipp>
