@@ -9,3 +9,6 @@
 
 // Each layer lists its .ipp files here, in dependency order.
 #include <hanabi/impl/error.ipp>
+#include <hanabi/impl/queue_item.ipp>
+#include <hanabi/impl/queue_event.ipp>
+#include <hanabi/impl/track_queue.ipp>
