@@ -26,7 +26,9 @@ inline result<const nlohmann::json*> queue_json_field(const nlohmann::json& j, c
 inline result<std::uint64_t> queue_json_u64(const nlohmann::json& j, const char* key) {
   auto f = queue_json_field(j, key);
   if (!f) return f.error();
-  if (!(*f)->is_number_unsigned()) return queue_json_error(error::unexpected_type, key, "must be an unsigned integer");
+  // JSON built in code holds small numbers as signed integers; parsed JSON holds them as unsigned.
+  if (!(*f)->is_number_integer() || (!(*f)->is_number_unsigned() && (*f)->get<std::int64_t>() < 0))
+    return queue_json_error(error::unexpected_type, key, "must be an unsigned integer");
   return (*f)->get<std::uint64_t>();
 }
 
@@ -66,7 +68,8 @@ inline result<std::vector<std::size_t>> queue_json_positions(const nlohmann::jso
   std::vector<std::size_t> out;
   out.reserve((*a)->size());
   for (const auto& v : **a) {
-    if (!v.is_number_unsigned()) return queue_json_error(error::unexpected_type, key, "must hold unsigned integers");
+    if (!v.is_number_integer() || (!v.is_number_unsigned() && v.get<std::int64_t>() < 0))
+      return queue_json_error(error::unexpected_type, key, "must hold unsigned integers");
     out.push_back(v.get<std::size_t>());
   }
   return out;

@@ -134,7 +134,7 @@ result<queue_item> queue_item_from_json(const nlohmann::json& j) {
   auto volume = detail::queue_json_field(j, "volume");
   if (!volume) return volume.error();
   if (!(*volume)->is_null()) {
-    if (!(*volume)->is_number_unsigned() || (*volume)->get<std::uint64_t>() > 1000)
+    if (!(*volume)->is_number_integer() || (*volume)->get<std::int64_t>() < 0 || (*volume)->get<std::int64_t>() > 1000)
       return failure{error::invalid_value, "\"volume\" must be null or an integer from 0 to 1000"};
     item.volume = static_cast<std::uint16_t>((*volume)->get<std::uint64_t>());
   }

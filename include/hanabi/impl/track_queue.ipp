@@ -434,9 +434,11 @@ result<std::vector<queue_item>> track_queue::dequeue_where(const std::function<b
                                                            dequeue_scope scope) {
   if (empty()) return failure{error::queue_empty, "the queue is empty"};
   std::vector<std::size_t> positions;
-  const std::size_t begin = scope == dequeue_scope::upcoming ? current_ : 0;
+  // The predicate also sees the current item (so stateful rules such as duplicates count it), but
+  // the current item is never removed.
+  const std::size_t begin = scope == dequeue_scope::upcoming && current_ != 0 ? current_ - 1 : 0;
   for (std::size_t i = begin; i < size(); ++i)
-    if (i + 1 != current_ && pred(at_index(i))) positions.push_back(i + 1);
+    if (pred(at_index(i)) && i + 1 != current_) positions.push_back(i + 1);
   if (positions.empty())
     return failure{error::no_effect, scope == dequeue_scope::upcoming ? "no upcoming item matches"
                                                                        : "no item other than the current one matches"};
@@ -463,9 +465,7 @@ result<std::vector<queue_item>> track_queue::dequeue_source(std::string_view sou
 }
 
 result<std::vector<queue_item>> track_queue::dequeue_duplicates(dequeue_scope scope) {
-  // The current item is always "seen" first in the upcoming scope, so an upcoming copy of it goes.
   std::unordered_set<std::string_view> seen;
-  if (scope == dequeue_scope::upcoming && current_ != 0) seen.insert(at_index(current_ - 1).track->identifier());
   return dequeue_where([&seen](const queue_item& item) { return !seen.insert(item.track->identifier()).second; },
                        scope);
 }

@@ -195,8 +195,9 @@ class track_queue {
   /// Removes the items of requesters not in `present` (the users in the voice channel).
   HANABI_DECL result<std::vector<queue_item>> dequeue_absent(const std::unordered_set<user_id>& present,
                                                              dequeue_scope scope = dequeue_scope::upcoming);
-  /// Removes every item whose track identifier appeared earlier in the scope (the current item counts as
-  /// part of every scope), keeping the first.
+  /// Removes every item whose track identifier appeared earlier in the scope, keeping the first. The
+  /// upcoming scope starts at the current item, so upcoming copies of it go; the current item itself
+  /// always stays, even when an earlier copy exists in history.
   HANABI_DECL result<std::vector<queue_item>> dequeue_duplicates(dequeue_scope scope = dequeue_scope::upcoming);
   HANABI_DECL result<std::vector<queue_item>> dequeue_source(std::string_view source_name,
                                                              dequeue_scope scope = dequeue_scope::upcoming);
