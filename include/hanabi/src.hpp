@@ -9,6 +9,15 @@
 
 // Each layer lists its .ipp files here, in dependency order.
 #include <hanabi/impl/error.ipp>
+#include <hanabi/impl/track_codec.ipp>
+#include <hanabi/impl/protocol_filters.ipp>
+#include <hanabi/impl/protocol_player.ipp>
+#include <hanabi/impl/voice_types.ipp>
+#include <hanabi/impl/voice_fsm.ipp>
+#include <hanabi/impl/voice.ipp>
+#include <hanabi/impl/selection.ipp>
+#include <hanabi/impl/filter_presets.ipp>
+#include <hanabi/impl/player.ipp>
 #include <hanabi/impl/queue_item.ipp>
 #include <hanabi/impl/queue_event.ipp>
 #include <hanabi/impl/track_queue.ipp>

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <hanabi/detail/queue_json.hpp>
+#include <hanabi/protocol/track_codec.hpp>
 #include <hanabi/queue/queue_item.hpp>
 
 #include <algorithm>
@@ -57,6 +58,19 @@ queue_item make_queue_item(const protocol::track& t, user_id requester, std::int
   item.added_at = added_at;
   if (!t.user_data.is_null() && !t.user_data.empty()) item.user_data = t.user_data;
   return item;
+}
+
+result<protocol::track> to_track(const queue_item& item) {
+  if (!item.track) return failure{error::invalid_argument, "the item has no track"};
+  auto info = protocol::decode_track_info(item.track->encoded());
+  if (!info) return info.error();
+  protocol::track t;
+  t.encoded = std::string(item.track->encoded());
+  t.info = std::move(*info);
+  t.info.is_seekable = item.track->is_seekable();
+  t.plugin_info = item.track->plugin_info();
+  if (!item.user_data.is_null()) t.user_data = item.user_data;
+  return t;
 }
 
 namespace detail {

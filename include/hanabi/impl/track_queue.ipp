@@ -539,14 +539,13 @@ result<void> track_queue::set_repeat(repeat_mode mode) {
   return commit(queue_change::repeat_changed{mode});
 }
 
-advance_result track_queue::advance(track_end_reason reason) {
-  const bool may_advance = reason == track_end_reason::finished || reason == track_end_reason::load_failed;
-  if (!may_advance || !active_) return {};
+advance_result track_queue::advance(protocol::track_end_reason reason) {
+  if (!protocol::may_start_next(reason) || !active_) return {};
   auto play = [this](std::size_t position) {
     auto step = play_at(position);
     return step ? advance_result{advance_action::play, std::move(*step)} : advance_result{};
   };
-  if (repeat_ == repeat_mode::one && reason == track_end_reason::finished)
+  if (repeat_ == repeat_mode::one && reason == protocol::track_end_reason::finished)
     return {advance_action::play, step_for(current_)};
   if (current_ < size()) return play(current_ + 1);
   if (repeat_ == repeat_mode::all) return play(1);

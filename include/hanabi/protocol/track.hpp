@@ -1,4 +1,5 @@
-// Tracks as Lavalink v4 describes them (PROTOCOL.md §10.1).
+// Tracks as Lavalink v4 describes them (PROTOCOL.md §10.1), and the result of
+// loading them (GET /v4/loadtracks, §7.3).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,8 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <variant>
+#include <vector>
 
 namespace hanabi::protocol {
 
@@ -39,5 +42,64 @@ struct track {
 
   friend bool operator==(const track&, const track&) = default;
 };
+
+/// `PlaylistInfo` of a playlist load result.
+struct playlist_info {
+  std::string name;
+  std::int32_t selected_track = -1;  ///< Index into the playlist's tracks; -1 if none is selected.
+
+  friend bool operator==(const playlist_info&, const playlist_info&) = default;
+};
+
+/// How bad a track exception is, per lavaplayer (PROTOCOL.md §6.4).
+enum class severity {
+  common,      ///< An expected cause; nothing is wrong in the library (e.g. video unavailable).
+  suspicious,  ///< Probably an outside factor, e.g. a service answered something unexpected.
+  fault,       ///< A library bug or an unknown cause; the server's default.
+};
+
+/// Lavalink's `Exception` object: in TrackExceptionEvent and in a failed load.
+struct exception {
+  std::optional<std::string> message;  ///< Nullable on the wire.
+  protocol::severity severity = protocol::severity::fault;
+  std::string cause;                                ///< toString() of the cause.
+  std::optional<std::string> cause_stack_trace;     ///< Since 4.1.0; absent from older servers.
+
+  friend bool operator==(const exception&, const exception&) = default;
+};
+
+/// loadType "track": exactly one track.
+struct track_loaded {
+  protocol::track track;
+  friend bool operator==(const track_loaded&, const track_loaded&) = default;
+};
+
+/// loadType "playlist": a playlist URL was resolved.
+struct playlist_loaded {
+  playlist_info info;
+  nlohmann::json plugin_info = nlohmann::json::object();  ///< Opaque plugin fields; {} if none.
+  std::vector<protocol::track> tracks;
+  friend bool operator==(const playlist_loaded&, const playlist_loaded&) = default;
+};
+
+/// loadType "search": the results of a search query, possibly none.
+struct search_loaded {
+  std::vector<protocol::track> tracks;
+  friend bool operator==(const search_loaded&, const search_loaded&) = default;
+};
+
+/// loadType "empty": nothing matched. The server sends `data: null`; older docs showed `{}`.
+struct nothing_loaded {
+  friend bool operator==(const nothing_loaded&, const nothing_loaded&) = default;
+};
+
+/// loadType "error": the load failed. Note the HTTP status is still 200.
+struct load_failed {
+  protocol::exception exception;
+  friend bool operator==(const load_failed&, const load_failed&) = default;
+};
+
+/// The body of GET /v4/loadtracks, one alternative per `loadType`.
+using load_result = std::variant<track_loaded, playlist_loaded, search_loaded, nothing_loaded, load_failed>;
 
 }  // namespace hanabi::protocol

@@ -88,6 +88,12 @@ struct queue_item {
 /// becomes the item's user data.
 HANABI_DECL queue_item make_queue_item(const protocol::track& t, user_id requester, std::int64_t added_at);
 
+/// The item's full protocol::track, for a view or a request that needs every info field. The info is
+/// decoded from the blob (uri, artwork and isrc are kept only there); `is_seekable`, the plugin info and
+/// the item's user data (an empty object when none) are added. Errors: those of
+/// protocol::decode_track_info.
+HANABI_DECL result<protocol::track> to_track(const queue_item& item);
+
 /// The item's JSON form (used by snapshots and change events). Every field round-trips exactly.
 HANABI_DECL nlohmann::json to_json_value(const queue_item& item);
 /// Reads what to_json_value wrote; a wrong or missing field is a typed error, never an exception.

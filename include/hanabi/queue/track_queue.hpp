@@ -28,6 +28,7 @@
 #include <hanabi/detail/queue_rng.hpp>
 #include <hanabi/diagnostics.hpp>
 #include <hanabi/ids.hpp>
+#include <hanabi/protocol/events.hpp>
 #include <hanabi/queue/queue_event.hpp>
 #include <hanabi/queue/queue_item.hpp>
 
@@ -76,9 +77,6 @@ enum class dequeue_scope : std::uint8_t {
   upcoming,              ///< Only the items after the current one.
   upcoming_and_history,  ///< Every item except the current one.
 };
-
-/// Why Lavalink ended a track (TrackEndEvent.reason, PROTOCOL.md §5).
-enum class track_end_reason : std::uint8_t { finished, load_failed, stopped, replaced, cleanup };
 
 /// What the player should start: the item at `position`, at `volume` when one is given.
 struct play_step {
@@ -219,7 +217,7 @@ class track_queue {
   /// The rule after a TrackEnd: only `finished` and `load_failed` advance. Repeat one replays after
   /// `finished` (a load failure moves on instead); repeat all wraps to position 1; repeat off at the end
   /// asks the autoplay hook, else ends (idle, pointer left on the last item).
-  HANABI_DECL advance_result advance(track_end_reason reason);
+  HANABI_DECL advance_result advance(protocol::track_end_reason reason);
 
   // --- Views ---------------------------------------------------------------------------------
   /// Up to `size` items around the current one (it sits in the middle when the ends allow).

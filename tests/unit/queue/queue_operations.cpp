@@ -434,30 +434,30 @@ TEST_CASE("repeat mode changes are events; the same mode is no_effect") {
 
 TEST_CASE("advance: only finished and loadFailed move on") {
   auto q = queue_of("abc", 1);
-  for (auto reason : {track_end_reason::stopped, track_end_reason::replaced, track_end_reason::cleanup}) {
+  for (auto reason : {protocol::track_end_reason::stopped, protocol::track_end_reason::replaced, protocol::track_end_reason::cleanup}) {
     auto r = q.advance(reason);
     CHECK(r.action == advance_action::nothing);
     CHECK(picture(q) == "[a] b c");
   }
-  auto f = q.advance(track_end_reason::finished);
+  auto f = q.advance(protocol::track_end_reason::finished);
   REQUIRE(f.action == advance_action::play);
   CHECK(f.next->position == 2);
-  auto l = q.advance(track_end_reason::load_failed);
+  auto l = q.advance(protocol::track_end_reason::load_failed);
   REQUIRE(l.action == advance_action::play);
   CHECK(l.next->position == 3);
-  auto end = q.advance(track_end_reason::finished);
+  auto end = q.advance(protocol::track_end_reason::finished);
   CHECK(end.action == advance_action::ended);
   CHECK(picture(q) == "a b (c)");
-  CHECK(q.advance(track_end_reason::finished).action == advance_action::nothing);
+  CHECK(q.advance(protocol::track_end_reason::finished).action == advance_action::nothing);
 }
 
 TEST_CASE("advance with repeat one replays after finished, moves on after a load failure") {
   auto q = queue_of("ab", 1);
   REQUIRE(q.set_repeat(repeat_mode::one));
-  auto r = q.advance(track_end_reason::finished);
+  auto r = q.advance(protocol::track_end_reason::finished);
   REQUIRE(r.action == advance_action::play);
   CHECK(r.next->position == 1);
-  auto l = q.advance(track_end_reason::load_failed);
+  auto l = q.advance(protocol::track_end_reason::load_failed);
   REQUIRE(l.action == advance_action::play);
   CHECK(l.next->position == 2);
 }
@@ -465,7 +465,7 @@ TEST_CASE("advance with repeat one replays after finished, moves on after a load
 TEST_CASE("advance with repeat all wraps to position 1") {
   auto q = queue_of("ab", 2);
   REQUIRE(q.set_repeat(repeat_mode::all));
-  auto r = q.advance(track_end_reason::finished);
+  auto r = q.advance(protocol::track_end_reason::finished);
   REQUIRE(r.action == advance_action::play);
   CHECK(r.next->position == 1);
   CHECK(picture(q) == "[a] b");
@@ -479,11 +479,11 @@ TEST_CASE("autoplay hook fills a dry queue; returning nothing lets it end") {
     return q.size() < 3 ? items("z", 0) : std::vector<queue_item>{};
   };
   auto q = queue_of("ab", 2, config);
-  auto r = q.advance(track_end_reason::finished);
+  auto r = q.advance(protocol::track_end_reason::finished);
   REQUIRE(r.action == advance_action::play);
   CHECK(r.next->item.track->identifier() == "z");
   CHECK(picture(q) == "a b [z]");
-  CHECK(q.advance(track_end_reason::finished).action == advance_action::ended);
+  CHECK(q.advance(protocol::track_end_reason::finished).action == advance_action::ended);
   CHECK(calls == 2);
 }
 
@@ -501,8 +501,8 @@ TEST_CASE("the requester's remembered volume applies when their item starts; the
   list.push_back(items("c", 3)[0]);
   REQUIRE(q.enqueue(list));
   CHECK(q.start()->volume == 40);
-  CHECK(q.advance(track_end_reason::finished).next->volume == 250);
-  CHECK(q.advance(track_end_reason::finished).next->volume == std::nullopt);
+  CHECK(q.advance(protocol::track_end_reason::finished).next->volume == 250);
+  CHECK(q.advance(protocol::track_end_reason::finished).next->volume == std::nullopt);
 }
 
 TEST_CASE("page around the current item and numbered pages") {

@@ -45,7 +45,7 @@ void exercise(track_queue& q) {
   REQUIRE(q.set_repeat(repeat_mode::all));
   REQUIRE(q.dequeue_requester(user_id{3}, dequeue_scope::upcoming_and_history));
   REQUIRE(q.unshuffle());
-  REQUIRE(q.advance(track_end_reason::finished).action == advance_action::play);
+  REQUIRE(q.advance(protocol::track_end_reason::finished).action == advance_action::play);
   REQUIRE(q.clear_upcoming());
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("snapshot and restore give an identical queue, also through text") {
 
 TEST_CASE("a restored queue keeps its history, pointer and idle state") {
   auto q = test::queue_of("abc", 3);
-  REQUIRE(q.advance(track_end_reason::finished).action == advance_action::ended);
+  REQUIRE(q.advance(protocol::track_end_reason::finished).action == advance_action::ended);
   auto restored = track_queue::restore(q.snapshot());
   REQUIRE(restored);
   CHECK(picture(*restored) == "a b (c)");
@@ -128,6 +128,19 @@ TEST_CASE("items keep a real Lavalink track exactly") {
   auto back = queue_item_from_json(nlohmann::json::parse(to_json_value(item).dump()));
   REQUIRE(back);
   CHECK(*back == item);
+  // Everything not kept apart (uri, artwork) comes back from the blob.
+  auto full = to_track(item);
+  REQUIRE(full);
+  CHECK(full->info.uri == t["info"]["uri"].get<std::string>());
+  CHECK(full->info.artwork_url == t["info"]["artworkUrl"].get<std::string>());
+  CHECK(full->info.isrc == std::nullopt);
+  track.info.uri = full->info.uri;
+  track.info.artwork_url = full->info.artwork_url;
+  CHECK(*full == track);
+  item.user_data = {{"k", 1}};
+  CHECK(to_track(item)->user_data == nlohmann::json{{"k", 1}});
+  auto garbage = make_queue_item(test::make_track("a"), user_id{1}, 0);
+  CHECK_FALSE(to_track(garbage));
 }
 
 TEST_CASE("a malformed snapshot is a typed error, never an exception") {

@@ -222,10 +222,10 @@ struct model {
     return error{};
   }
 
-  advance_action advance(track_end_reason reason) {
-    if ((reason != track_end_reason::finished && reason != track_end_reason::load_failed) || !active)
+  advance_action advance(protocol::track_end_reason reason) {
+    if ((reason != protocol::track_end_reason::finished && reason != protocol::track_end_reason::load_failed) || !active)
       return advance_action::nothing;
-    if (repeat == repeat_mode::one && reason == track_end_reason::finished) return advance_action::play;
+    if (repeat == repeat_mode::one && reason == protocol::track_end_reason::finished) return advance_action::play;
     if (cur < list.size()) return play(cur + 1), advance_action::play;
     if (repeat == repeat_mode::all) return play(1), advance_action::play;
     active = false;
@@ -426,7 +426,7 @@ struct harness {
         return "set_repeat";
       }
       default: {
-        const auto reason = static_cast<track_end_reason>(roll(5));
+        const auto reason = static_cast<protocol::track_end_reason>(roll(5));
         const auto want = m.advance(reason);
         CHECK(q.advance(reason).action == want);
         return "advance";

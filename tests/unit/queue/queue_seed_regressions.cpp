@@ -58,7 +58,7 @@ TEST_CASE("seed bug: removing history did not move the pointer, so the next adva
   REQUIRE(q.skip_to(3));
   REQUIRE(q.dequeue_requester(user_id{7}, dequeue_scope::upcoming_and_history));
   CHECK(picture(q) == "b [c] d");
-  auto next = q.advance(track_end_reason::finished);
+  auto next = q.advance(protocol::track_end_reason::finished);
   REQUIRE(next.action == advance_action::play);
   CHECK(next.next->item.track->identifier() == "d");
 }
@@ -67,7 +67,7 @@ TEST_CASE("seed bug: repeat ALL with one track raised instead of replaying it") 
   auto q = queue_of("a", 1);
   REQUIRE(q.set_repeat(repeat_mode::all));
   for (int i = 0; i < 3; ++i) {
-    auto r = q.advance(track_end_reason::finished);
+    auto r = q.advance(protocol::track_end_reason::finished);
     REQUIRE(r.action == advance_action::play);
     CHECK(r.next->position == 1);
     CHECK(r.next->item.track->identifier() == "a");
@@ -76,7 +76,7 @@ TEST_CASE("seed bug: repeat ALL with one track raised instead of replaying it") 
 
 TEST_CASE("seed bug: enqueueing after the queue ended replayed the old last track") {
   auto q = queue_of("ab", 2);
-  REQUIRE(q.advance(track_end_reason::finished).action == advance_action::ended);
+  REQUIRE(q.advance(protocol::track_end_reason::finished).action == advance_action::ended);
   REQUIRE(q.enqueue(items("xy")));
   auto start = q.start();
   REQUIRE(start);
@@ -87,7 +87,7 @@ TEST_CASE("seed bug: enqueueing after the queue ended replayed the old last trac
 TEST_CASE("seed bug: enqueueing after the end in any mode starts the first new item") {
   for (auto mode : {enqueue_mode::fifo, enqueue_mode::next, enqueue_mode::random, enqueue_mode::interlace}) {
     auto q = queue_of("ab", 2);
-    REQUIRE(q.advance(track_end_reason::finished).action == advance_action::ended);
+    REQUIRE(q.advance(protocol::track_end_reason::finished).action == advance_action::ended);
     REQUIRE(q.enqueue(items("x", 3), {mode}));
     auto start = q.start();
     REQUIRE(start);
@@ -111,7 +111,7 @@ TEST_CASE("seed quirk: a one-track queue reported skip range \"between 1 and -1\
 
 TEST_CASE("seed behaviour kept: skipping back after the queue ended replays history") {
   auto q = queue_of("abc", 3);
-  REQUIRE(q.advance(track_end_reason::finished).action == advance_action::ended);
+  REQUIRE(q.advance(protocol::track_end_reason::finished).action == advance_action::ended);
   auto back = q.skip_by(-1);
   REQUIRE(back);
   CHECK(back->item.track->identifier() == "b");
@@ -121,8 +121,8 @@ TEST_CASE("seed behaviour kept: skipping back after the queue ended replays hist
 TEST_CASE("seed behaviour kept: an end with reason replaced, stopped or cleanup never advances") {
   auto q = queue_of("ab", 1);
   REQUIRE(q.set_repeat(repeat_mode::all));
-  CHECK(q.advance(track_end_reason::replaced).action == advance_action::nothing);
-  CHECK(q.advance(track_end_reason::stopped).action == advance_action::nothing);
-  CHECK(q.advance(track_end_reason::cleanup).action == advance_action::nothing);
+  CHECK(q.advance(protocol::track_end_reason::replaced).action == advance_action::nothing);
+  CHECK(q.advance(protocol::track_end_reason::stopped).action == advance_action::nothing);
+  CHECK(q.advance(protocol::track_end_reason::cleanup).action == advance_action::nothing);
   CHECK(picture(q) == "[a] b");
 }
