@@ -25,7 +25,6 @@ struct entry {
   std::string label;
   std::uint64_t requester;
   std::string source;
-  friend bool operator==(const entry&, const entry&) = default;
 };
 
 struct model {
