@@ -12,6 +12,8 @@
 #include <hanabi/impl/track_codec.ipp>
 #include <hanabi/impl/protocol_filters.ipp>
 #include <hanabi/impl/protocol_player.ipp>
+#include <hanabi/impl/protocol_decoder.ipp>
+#include <hanabi/impl/protocol_encode.ipp>
 #include <hanabi/impl/voice_types.ipp>
 #include <hanabi/impl/voice_fsm.ipp>
 #include <hanabi/impl/voice.ipp>
