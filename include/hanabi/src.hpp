@@ -11,3 +11,9 @@
 #include <hanabi/impl/error.ipp>
 #include <hanabi/impl/protocol_filters.ipp>
 #include <hanabi/impl/protocol_player.ipp>
+#include <hanabi/impl/url.ipp>
+#include <hanabi/impl/any_stream.ipp>
+#include <hanabi/impl/endpoints.ipp>
+#include <hanabi/impl/rest_client.ipp>
+#include <hanabi/impl/ws_client.ipp>
+#include <hanabi/impl/node_fsm.ipp>
