@@ -47,6 +47,8 @@ enum class error : int {
   invalid_modified_utf8,
   /// A string is longer than the 65535 bytes a blob can hold.
   string_too_long,
+  /// A track blob field holds a value lavaplayer never writes (a boolean byte other than 0 or 1).
+  invalid_track_field,
 
   // --- Arguments checked on the client side (3xx) ---
   /// An argument is outside the range the protocol or the server accepts.
@@ -89,6 +91,8 @@ enum class error : int {
   no_node_available,
   /// A resume was attempted and the node answered with a new session.
   resume_failed,
+  /// The node is draining or marked to receive no new players.
+  node_not_accepting,
 
   // --- Player and voice (6xx) ---
   /// The voice join did not complete (both Discord updates) before its deadline.
@@ -99,6 +103,14 @@ enum class error : int {
   no_player,
   /// Nothing is playing.
   nothing_playing,
+  /// The bot was disconnected from voice without asking (kicked, channel deleted).
+  voice_disconnected,
+  /// Discord closed the voice connection with a code that rejoining cannot fix (4017 and similar).
+  voice_closed_permanently,
+  /// The voice connection kept closing and the rejoin budget is spent.
+  voice_rejoin_limit,
+  /// The operation was superseded by a newer one (a join replaced by another join or a leave).
+  voice_superseded,
 
   // --- Queue (7xx) ---
   /// A 1-based queue position is 0 or past the end; diagnostics give the allowed range.

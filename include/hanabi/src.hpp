@@ -9,11 +9,20 @@
 
 // Each layer lists its .ipp files here, in dependency order.
 #include <hanabi/impl/error.ipp>
+#include <hanabi/impl/track_codec.ipp>
 #include <hanabi/impl/protocol_filters.ipp>
 #include <hanabi/impl/protocol_player.ipp>
+#include <hanabi/impl/protocol_decoder.ipp>
+#include <hanabi/impl/protocol_encode.ipp>
 #include <hanabi/impl/url.ipp>
 #include <hanabi/impl/any_stream.ipp>
 #include <hanabi/impl/endpoints.ipp>
 #include <hanabi/impl/rest_client.ipp>
 #include <hanabi/impl/ws_client.ipp>
 #include <hanabi/impl/node_fsm.ipp>
+#include <hanabi/impl/voice_types.ipp>
+#include <hanabi/impl/voice_fsm.ipp>
+#include <hanabi/impl/voice.ipp>
+#include <hanabi/impl/selection.ipp>
+#include <hanabi/impl/filter_presets.ipp>
+#include <hanabi/impl/player.ipp>
