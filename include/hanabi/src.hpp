@@ -20,6 +20,7 @@
 #include <hanabi/impl/rest_client.ipp>
 #include <hanabi/impl/ws_client.ipp>
 #include <hanabi/impl/node_fsm.ipp>
+#include <hanabi/impl/node.ipp>
 #include <hanabi/impl/voice_types.ipp>
 #include <hanabi/impl/voice_fsm.ipp>
 #include <hanabi/impl/voice.ipp>
