@@ -14,6 +14,13 @@
 #include <hanabi/impl/protocol_player.ipp>
 #include <hanabi/impl/protocol_decoder.ipp>
 #include <hanabi/impl/protocol_encode.ipp>
+#include <hanabi/impl/url.ipp>
+#include <hanabi/impl/any_stream.ipp>
+#include <hanabi/impl/endpoints.ipp>
+#include <hanabi/impl/rest_client.ipp>
+#include <hanabi/impl/ws_client.ipp>
+#include <hanabi/impl/node_fsm.ipp>
+#include <hanabi/impl/node.ipp>
 #include <hanabi/impl/voice_types.ipp>
 #include <hanabi/impl/voice_fsm.ipp>
 #include <hanabi/impl/voice.ipp>
