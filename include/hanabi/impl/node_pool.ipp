@@ -2,9 +2,11 @@
 #pragma once
 
 #include <hanabi/node/node_pool.hpp>
+#include <hanabi/transport/cancel_after.hpp>
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -57,20 +59,118 @@ HANABI_DECL void node_pool::set_accepting(std::string_view name, bool accepting)
 HANABI_DECL void node_pool::node_down(std::string_view name) {
   auto* e = find_node(name);
   if (!e) return;
-  ++node_failures_;
+  if (!e->down) {
+    ++node_failures_;
+    cfg_.log.warn("node {} is down; moving its players", name);
+  }
   e->down = true;
-  cfg_.log.warn("node {} is down; moving its players", name);
   selector_.forget_node(name);
   enqueue_players_of(name);
   pump_moves();
 }
 
-HANABI_DECL void node_pool::node_up(std::string_view name) {
+HANABI_DECL void node_pool::node_up(std::string_view name, const std::vector<guild_id>& held) {
   auto* e = find_node(name);
   if (!e) return;
   e->down = false;
+  for (auto g : held) {
+    auto it = players_.find(g);
+    const bool lives_here = it != players_.end() && it->second->link() && it->second->link()->node_name() == name;
+    if (!lives_here) e->node->destroy_player(g, [](error_code) {});  // a stale copy would fight for the voice
+  }
   for (auto g : parked_) enqueue({g});
   pump_moves();
+}
+
+HANABI_DECL void node_pool::players_lost(std::string_view name, const std::vector<guild_id>& guilds) {
+  for (auto g : guilds) {
+    auto it = players_.find(g);
+    if (it != players_.end() && it->second->link() && it->second->link()->node_name() == name)
+      enqueue({g, 0, true});
+  }
+  pump_moves();
+}
+
+namespace detail {
+
+// A hanabi::node seen as a pool_node. The load is a copy kept on the pool's strand, because
+// the node's own state may only be read on the node's strand.
+class lavalink_member final : public pool_node {
+ public:
+  lavalink_member(std::shared_ptr<hanabi::node> node, std::vector<std::string> regions,
+                  std::chrono::milliseconds timeout)
+      : node_(std::move(node)), name_(node_->config().name), timeout_(timeout) {
+    load_.name = name_;
+    load_.available = false;  // until `ready`
+    load_.regions = std::move(regions);
+  }
+  const std::string& node_name() const override { return name_; }
+  node_load load() const override { return load_; }
+  void update_player(guild_id guild, const protocol::update_player& body, bool no_replace,
+                     asio::any_completion_handler<void(error_code, protocol::player)> handler) override {
+    // The node holds session calls while it reconnects; bounded, so a move off a dying node ends.
+    node_->async_update_player(guild, body, no_replace, hanabi::cancel_after(timeout_, std::move(handler)));
+  }
+  void destroy_player(guild_id guild, asio::any_completion_handler<void(error_code)> handler) override {
+    node_->async_destroy_player(guild, hanabi::cancel_after(timeout_, std::move(handler)));
+  }
+  void take_stats(const protocol::stats& s) {
+    load_.playing_players = s.playing_players;
+    load_.system_load = s.cpu.system_load;
+    load_.frames = s.frame_stats;
+  }
+
+  node_load load_;
+  std::shared_ptr<hanabi::node> node_;
+  std::string name_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace detail
+
+HANABI_DECL void node_pool::add_node(std::shared_ptr<hanabi::node> node, std::vector<std::string> regions) {
+  auto member = std::make_shared<detail::lavalink_member>(node, std::move(regions), cfg_.request_timeout);
+  add_node(std::static_pointer_cast<pool_node>(member));
+  // Everything the node reports is hopped onto the pool's strand, where the pool lives.
+  // The node's handlers hold the member weakly: the member holds the node.
+  auto on_pool = [ex = executor_, alive = std::weak_ptr<node_pool*>(alive_),
+                  weak_member = std::weak_ptr<detail::lavalink_member>(member)](auto f) {
+    asio::post(ex, [alive, weak_member, f = std::move(f)]() mutable {
+      auto self = alive.lock();
+      auto m = weak_member.lock();
+      if (self && m) f(**self, *m);
+    });
+  };
+  auto report_state = [on_pool, weak_node = std::weak_ptr<hanabi::node>(node)](node_state s) {
+    auto n = weak_node.lock();
+    if (!n) return;
+    if (s == node_state::ready) {
+      on_pool([held = n->player_guilds()](node_pool& pool, detail::lavalink_member& m) {
+        m.load_.available = true;
+        pool.node_up(m.node_name(), held);
+      });
+    } else if (s == node_state::reconnecting || s == node_state::stopped) {
+      on_pool([](node_pool& pool, detail::lavalink_member& m) {
+        m.load_.available = false;
+        pool.node_down(m.node_name());
+      });
+    }
+  };
+  asio::dispatch(node->get_executor(), [node, on_pool, report_state] {
+    node_handlers h;
+    h.message = [on_pool](const protocol::ws_message& msg) {
+      on_pool([msg](node_pool& pool, detail::lavalink_member& m) {
+        if (auto* s = std::get_if<protocol::stats>(&msg)) m.take_stats(*s);
+        pool.on_message(m.node_name(), msg);
+      });
+    };
+    h.state = report_state;
+    h.lost = [on_pool](const lost_players& lost) {
+      on_pool([guilds = lost.guilds](node_pool& pool, detail::lavalink_member& m) { pool.players_lost(m.node_name(), guilds); });
+    };
+    node->subscribe(std::move(h));
+    if (node->state() == node_state::ready) report_state(node_state::ready);
+  });
 }
 
 HANABI_DECL void node_pool::on_message(std::string_view node, const protocol::ws_message& message) {

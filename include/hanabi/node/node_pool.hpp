@@ -22,6 +22,7 @@
 
 #include <hanabi/diagnostics.hpp>
 #include <hanabi/logger.hpp>
+#include <hanabi/node/node.hpp>
 #include <hanabi/node/selection.hpp>
 #include <hanabi/player/player.hpp>
 
@@ -29,6 +30,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -54,6 +56,9 @@ struct pool_config {
   std::size_t max_concurrent_moves = 32;
   /// Failed move attempts before a player is parked until a node comes up.
   int max_move_attempts = 3;
+  /// Deadline of each PATCH and DELETE sent to a Lavalink node added with add_node(node): a
+  /// node that reconnects holds such calls, and a player must not wait on a dead node forever.
+  std::chrono::milliseconds request_timeout{10000};
   logger log;
 };
 
@@ -93,7 +98,14 @@ class node_pool {
   executor_type get_executor() const noexcept { return executor_; }
 
   // --- Nodes.
-  /// Adds a node (or replaces one of the same name); parked players move to it if it is up.
+  /// Adds a running (or about to run) Lavalink node. The pool subscribes to it: its stats feed
+  /// selection, its player updates and events reach the players, and its lifecycle drives the
+  /// pool: `ready` = node_up, `reconnecting`/`stopped` = node_down (failover), lost players =
+  /// players_lost. When it comes back, players it still holds for guilds now living elsewhere
+  /// are deleted there. `regions` are the voice regions it serves (region affinity).
+  /// The pool must outlive the node's handlers (destroy or stop the node first).
+  HANABI_DECL void add_node(std::shared_ptr<hanabi::node> node, std::vector<std::string> regions = {});
+  /// Adds a node through any pool_node (tests use in-memory nodes); parked players move to it.
   HANABI_DECL void add_node(std::shared_ptr<pool_node> node);
   /// Removes a node now. Its players fail over as if it had died.
   HANABI_DECL void remove_node(std::string_view name);
@@ -113,8 +125,11 @@ class node_pool {
   // --- Inputs about nodes (from whoever runs them, on the pool's executor).
   /// The node died, or its resume failed: move its players away.
   HANABI_DECL void node_down(std::string_view name);
-  /// The node has a live session again: parked players come back.
-  HANABI_DECL void node_up(std::string_view name);
+  /// The node has a live session again: parked players come back. `held` are the guilds whose
+  /// players the node still has (after a resume): those that moved elsewhere are deleted there.
+  HANABI_DECL void node_up(std::string_view name, const std::vector<guild_id>& held = {});
+  /// The node lost these players (its resume failed): the ones living there move away.
+  HANABI_DECL void players_lost(std::string_view name, const std::vector<guild_id>& guilds);
   /// A WebSocket message from the node: stats feed selection; player updates and events go to
   /// the guild's player if it lives on that node (late events from a node it left are dropped).
   HANABI_DECL void on_message(std::string_view node, const protocol::ws_message& message);
@@ -178,6 +193,7 @@ class node_pool {
   std::size_t moves_ = 0;
   std::size_t move_failures_ = 0;
   std::size_t node_failures_ = 0;
+  std::shared_ptr<node_pool*> alive_ = std::make_shared<node_pool*>(this);  // for handlers posted by nodes
 };
 
 }  // namespace hanabi

@@ -317,3 +317,31 @@ TEST_CASE("pool: removing a node fails its players over; stats report penalties"
   CHECK(f.pool.stats().players == 9);
   CHECK_FALSE(f.pool.find_player(guild_id{1000}));
 }
+
+TEST_CASE("pool: a node that comes back deletes its stale copies; lost players move away") {
+  pool_fixture f(2);
+  auto p = f.create_playing(1);
+  auto q = f.create_playing(2);
+  f.settle();
+  const auto home = p->snapshot().node;
+  const auto other = home == "node-0" ? std::string("node-1") : std::string("node-0");
+  f.pool.node_down(home);
+  f.settle();
+  REQUIRE(p->snapshot().node == other);
+  auto& returning = *f.nodes[home == "node-0" ? 0 : 1];
+  f.pool.node_up(home, {p->guild()});  // it resumed and still holds p's old copy
+  f.settle();
+  CHECK(returning.destroyed == std::vector<guild_id>{p->guild()});
+
+  // q lives somewhere; its node reports it lost (resume failed): it is rebuilt.
+  const auto q_home = q->snapshot().node;
+  const auto moves = f.pool.stats().moves;
+  f.pool.players_lost(q_home, {q->guild()});
+  f.settle();
+  CHECK(f.pool.stats().moves == moves + 1);
+  CHECK(f.count_events<player_moved>(q->guild()) >= 1);
+  const auto q_now = q->snapshot().node;
+  f.pool.players_lost(q_now == "node-0" ? "node-1" : "node-0", {q->guild()});  // not living there: ignored
+  f.settle();
+  CHECK(f.pool.stats().moves == moves + 1);
+}
