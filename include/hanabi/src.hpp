@@ -12,3 +12,5 @@
 #include <hanabi/impl/track_codec.ipp>
 #include <hanabi/impl/protocol_filters.ipp>
 #include <hanabi/impl/protocol_player.ipp>
+#include <hanabi/impl/remote_codec.ipp>
+#include <hanabi/impl/remote_fsm.ipp>
