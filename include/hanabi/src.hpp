@@ -14,3 +14,6 @@
 #include <hanabi/impl/protocol_player.ipp>
 #include <hanabi/impl/remote_codec.ipp>
 #include <hanabi/impl/remote_fsm.ipp>
+#include <hanabi/impl/remote_link.ipp>
+#include <hanabi/impl/remote_server.ipp>
+#include <hanabi/impl/remote_client.ipp>
