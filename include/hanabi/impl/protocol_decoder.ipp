@@ -80,7 +80,7 @@ inline bool read(od::value& v, p::playlist_info& out, json_decode_context& ctx) 
 
 inline bool read(od::value& v, p::severity& out, json_decode_context& ctx) {
   std::string_view s;
-  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, "a string");
+  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, expect_string);
   if (s == "common") out = p::severity::common;
   else if (s == "suspicious") out = p::severity::suspicious;
   else if (s == "fault") out = p::severity::fault;
@@ -141,14 +141,14 @@ inline bool find_tag(od::object& obj, std::string_view key, std::string_view& ta
   }
   if (e) return ctx.fail(error::malformed_json, simdjson::error_message(e));
   if (auto e2 = v.get_string().get(tag)) {
-    fail_read(ctx, e2, v, "a string");
+    fail_read(ctx, e2, v, expect_string);
     return ctx.in(key);
   }
   return true;
 }
 
 inline bool as_object(od::value& v, od::object& obj, json_decode_context& ctx) {
-  if (auto e = v.get_object().get(obj)) return fail_read(ctx, e, v, "an object");
+  if (auto e = v.get_object().get(obj)) return fail_read(ctx, e, v, expect_object);
   return true;
 }
 
@@ -473,7 +473,7 @@ bool read(Source& v, p::player_update& out, json_decode_context& ctx) {
 
 inline bool read(od::value& v, p::track_end_reason& out, json_decode_context& ctx) {
   std::string_view s;
-  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, "a string");
+  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, expect_string);
   if (s == "finished") out = p::track_end_reason::finished;
   else if (s == "loadFailed") out = p::track_end_reason::load_failed;
   else if (s == "stopped") out = p::track_end_reason::stopped;
