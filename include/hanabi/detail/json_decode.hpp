@@ -12,6 +12,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -28,6 +29,11 @@ namespace od = simdjson::ondemand;
 /// Where a decode failed and why. Readers return false after calling fail().
 class json_decode_context {
  public:
+  /// `buffer_end`: one past the last readable byte of the input (padding included).
+  explicit json_decode_context(const char* buffer_end) noexcept : end_(buffer_end) {}
+
+  const char* buffer_end() const noexcept { return end_; }
+
   bool fail(error code, std::string what) {
     code_ = code;
     what_ = std::move(what);
@@ -55,6 +61,7 @@ class json_decode_context {
   }
 
  private:
+  const char* end_;
   error code_ = error::malformed_json;
   std::string what_;
   std::vector<std::string> segments_;  // innermost first
@@ -115,9 +122,30 @@ inline bool fail_read(json_decode_context& ctx, simdjson::error_code e, od::valu
   }
 }
 
+// A string token's text read in place, when it has no escapes (almost always): no copy
+// into the parser's string buffer. `start` is just past the opening quote; stage 1 has
+// already checked that the string is closed and that the input is valid UTF-8.
+inline bool unescaped_in_place(const char* start, const char* buffer_end, std::string_view& out) noexcept {
+  const auto* quote = static_cast<const char*>(std::memchr(start, '"', static_cast<std::size_t>(buffer_end - start)));
+  if (quote == nullptr) return false;
+  const auto length = static_cast<std::size_t>(quote - start);
+  if (std::memchr(start, '\\', length) != nullptr) return false;
+  out = std::string_view(start, length);
+  return true;
+}
+
+/// A string value; the view is valid until the parser reads the next document.
+inline bool read_view(od::value& v, std::string_view& out, json_decode_context& ctx) {
+  od::raw_json_string raw;
+  if (auto e = v.get_raw_json_string().get(raw)) return fail_read(ctx, e, v, expect_string);
+  if (unescaped_in_place(raw.raw(), ctx.buffer_end(), out)) return true;
+  if (auto e = v.get_string().get(out)) return fail_read(ctx, e, v, expect_string);  // unescape it
+  return true;
+}
+
 inline bool read(od::value& v, std::string& out, json_decode_context& ctx) {
-  std::string_view s{};
-  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, expect_string);
+  std::string_view s;
+  if (!read_view(v, s, ctx)) return false;
   out.assign(s.data(), s.size());
   return true;
 }
@@ -193,6 +221,9 @@ inline bool read_opaque(od::value& v, nlohmann::json& out, json_decode_context& 
     raw = v.raw_json_token();
   }
   if (e) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
+    raw.remove_suffix(1);
+  if (raw == "{}") return out = nlohmann::json::object(), true;  // the usual pluginInfo/userData
   out = nlohmann::json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
   if (out.is_discarded()) return ctx.fail(error::malformed_json, "invalid JSON value");
   return true;
@@ -214,7 +245,9 @@ bool for_each_field(od::object& obj, json_decode_context& ctx, F&& on_field) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+    if (!unescaped_in_place(field.key().raw(), ctx.buffer_end(), key)) {
+      if (auto e = field.unescaped_key().get(key)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+    }
     if (!on_field(key, field.value())) return ctx.in(key);
   }
   return true;
