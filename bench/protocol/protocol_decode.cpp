@@ -38,11 +38,11 @@ std::string read_fixture(const std::string& name) {
 }
 
 // 10,000 tracks cycling through the fixture's tracks, each with its own identifier and title
-// so that no two strings are the same, in the server's compact form.
+// so that no two strings are the same, compact and in the server's key order (loadType first).
 std::string make_playlist() {
-  auto doc = nlohmann::json::parse(read_fixture("loadtracks-playlist.json"));
+  auto doc = nlohmann::ordered_json::parse(read_fixture("loadtracks-playlist.json"));
   const auto shapes = doc["data"]["tracks"];
-  auto& tracks = doc["data"]["tracks"] = nlohmann::json::array();
+  auto& tracks = doc["data"]["tracks"] = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < playlist_size; ++i) {
     auto t = shapes[i % shapes.size()];
     t["info"]["identifier"] = t["info"]["identifier"].get<std::string>() + std::to_string(i);
@@ -67,11 +67,11 @@ const padded_message& playlist() {
   return m;
 }
 const padded_message& player_update_message() {
-  static const padded_message m(nlohmann::json::parse(read_fixture("playerUpdate.json")).dump());
+  static const padded_message m(nlohmann::ordered_json::parse(read_fixture("playerUpdate.json")).dump());
   return m;
 }
 const padded_message& track_start_message() {
-  static const padded_message m(nlohmann::json::parse(read_fixture("event-TrackStartEvent.json")).dump());
+  static const padded_message m(nlohmann::ordered_json::parse(read_fixture("event-TrackStartEvent.json")).dump());
   return m;
 }
 
