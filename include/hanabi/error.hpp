@@ -123,6 +123,8 @@ enum class error : int {
   no_effect,
   /// There is no shuffle to undo.
   nothing_to_unshuffle,
+  /// A change event does not follow the queue's version, or does not fit its state.
+  event_mismatch,
 
   // --- Sessions and the parent/child link (8xx) ---
   /// No session exists for this voice channel.

@@ -20,3 +20,7 @@
 #include <hanabi/impl/selection.ipp>
 #include <hanabi/impl/filter_presets.ipp>
 #include <hanabi/impl/player.ipp>
+#include <hanabi/impl/queue_item.ipp>
+#include <hanabi/impl/queue_event.ipp>
+#include <hanabi/impl/track_queue.ipp>
+#include <hanabi/impl/node_pool.ipp>

@@ -56,6 +56,7 @@ inline const char* error_message(error e) noexcept {
     case error::current_item_protected: return "The current item cannot be removed or replaced this way.";
     case error::no_effect: return "The operation would have no effect.";
     case error::nothing_to_unshuffle: return "There is no shuffle to undo.";
+    case error::event_mismatch: return "The queue change event does not fit this queue.";
     case error::no_session: return "There is no session for this voice channel.";
     case error::all_bots_busy: return "Every bot is busy in this server.";
     case error::child_lost: return "The bot holding this session is gone.";
