@@ -223,7 +223,10 @@ inline bool read_opaque(od::value& v, nlohmann::json& out, json_decode_context& 
   if (e) return ctx.fail(error::malformed_json, simdjson::error_message(e));
   while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
     raw.remove_suffix(1);
-  if (raw == "{}") return out = nlohmann::json::object(), true;  // the usual pluginInfo/userData
+  if (raw == "{}") {  // the usual pluginInfo/userData; the model's default already is one
+    if (!out.is_object() || !out.empty()) out = nlohmann::json::object();
+    return true;
+  }
   out = nlohmann::json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
   if (out.is_discarded()) return ctx.fail(error::malformed_json, "invalid JSON value");
   return true;
