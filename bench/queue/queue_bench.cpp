@@ -433,7 +433,7 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     const auto n = cpu_ns_.find(name), d = cpu_ns_.find(baseline);
     if (n == cpu_ns_.end() || d == cpu_ns_.end() || d->second <= 0) return;  // filtered out of this run
     const double per_op = n->second / ops;
-    std::printf("  %-36s %10.1f us    (goal %-10s) ratio %6.2fx\n", label, per_op / 1e3, goal, n->second / d->second);
+    std::printf("  %-36s %12.3f us  (goal %-10s) ratio %6.2fx\n", label, per_op / 1e3, goal, n->second / d->second);
   }
 
   memory_figures memory_;
