@@ -316,6 +316,8 @@ HANABI_DECL void node_pool::on_move_done(move_job job, std::shared_ptr<pool_node
         it->second->park();
         parked_.insert(job.guild);
       }
+    } else if (it != players_.end() && !it->second->link()) {
+      parked_.insert(job.guild);  // parked while this move was in flight: come back with the others
     }
   }
   pump_moves();

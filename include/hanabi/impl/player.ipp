@@ -147,18 +147,18 @@ HANABI_DECL void player::pump() {
   auto& b = batches_.front();
   if (b.in_flight) return;
   b.in_flight = true;
-  b.sent_via = link_;
-  ++patches_sent_;
+  b.id = ++patches_sent_;
   link_->update_player(guild_, b.body, b.no_replace,
-                       asio::bind_executor(executor_, [self = shared_from_this(), via = link_](
+                       asio::bind_executor(executor_, [self = shared_from_this(), id = b.id, via = link_](
                                                           error_code ec, protocol::player response) mutable {
-                         self->on_patch_done(std::move(via), ec, std::move(response));
+                         self->on_patch_done(id, std::move(via), ec, std::move(response));
                        }));
 }
 
-HANABI_DECL void player::on_patch_done(std::shared_ptr<player_link> via, error_code ec, protocol::player response) {
-  auto it = std::find_if(batches_.begin(), batches_.end(),
-                         [&](const batch& b) { return b.in_flight && b.sent_via == via; });
+HANABI_DECL void player::on_patch_done(std::uint64_t id, std::shared_ptr<player_link> via, error_code ec,
+                                       protocol::player response) {
+  // Matched by id: several PATCHes may be in flight on one node (an orphan and a restore).
+  auto it = std::find_if(batches_.begin(), batches_.end(), [&](const batch& b) { return b.in_flight && b.id == id; });
   if (it == batches_.end()) return;
   if (it->orphaned) {
     // Sent to a node the player has left. A superseded restore is over; anything else
@@ -168,7 +168,6 @@ HANABI_DECL void player::on_patch_done(std::shared_ptr<player_link> via, error_c
       batches_.erase(it);
     } else {
       it->in_flight = it->orphaned = false;
-      it->sent_via.reset();
     }
     return pump();
   }

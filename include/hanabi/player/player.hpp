@@ -226,7 +226,7 @@ class player : public std::enable_shared_from_this<player> {
     bool orphaned = false;   // in flight on a node the player left: resend when it answers
     bool restore = false;    // recreates the player after a move
     std::string move_from;
-    std::shared_ptr<player_link> sent_via;
+    std::uint64_t id = 0;  // of the PATCH in flight
     std::vector<handler_type> waiters;
   };
 
@@ -249,7 +249,8 @@ class player : public std::enable_shared_from_this<player> {
 
   HANABI_DECL void submit(protocol::update_player fragment, bool starts_track, bool no_replace, handler_type h);
   HANABI_DECL void pump();
-  HANABI_DECL void on_patch_done(std::shared_ptr<player_link> via, error_code ec, protocol::player response);
+  HANABI_DECL void on_patch_done(std::uint64_t id, std::shared_ptr<player_link> via, error_code ec,
+                                 protocol::player response);
   HANABI_DECL void apply_response(const protocol::player& response, const protocol::update_player& sent);
   HANABI_DECL void complete(handler_type h, error_code ec);
   HANABI_DECL void emit(player_event e);
