@@ -82,6 +82,16 @@ inline void spawn_void(boost::asio::any_io_executor ex, boost::asio::awaitable<r
                  }));
 }
 
+/// void(error_code, T), or void(error_code) for operations without a value.
+template <class T>
+struct completion_signature {
+  using type = void(error_code, T);
+};
+template <>
+struct completion_signature<void> {
+  using type = void(error_code);
+};
+
 /// The initiation of every hanabi coroutine-backed operation. It exposes the
 /// executor the operation runs on, so hanabi::cancel_after can time it there.
 template <class T>
@@ -105,8 +115,7 @@ struct spawn_initiation {
 /// the operation is initiated, so deferred tokens work.
 template <class T, class Token, class MakeOp>
 auto async_spawn(boost::asio::any_io_executor ex, diagnostics* diag, MakeOp make_op, Token&& token) {
-  using signature = std::conditional_t<std::is_void_v<T>, void(error_code), void(error_code, T)>;
-  return boost::asio::async_initiate<Token, signature>(spawn_initiation<T>{std::move(ex), diag}, token,
+  return boost::asio::async_initiate<Token, typename completion_signature<T>::type>(spawn_initiation<T>{std::move(ex), diag}, token,
                                                        std::move(make_op));
 }
 
