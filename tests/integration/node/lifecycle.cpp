@@ -2,6 +2,8 @@
 // lost players, bad frames, commands waiting for a reconnect.
 #include "node_fixture.hpp"
 
+#include <hanabi/protocol/encode.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
