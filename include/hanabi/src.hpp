@@ -27,3 +27,12 @@
 #include <hanabi/impl/selection.ipp>
 #include <hanabi/impl/filter_presets.ipp>
 #include <hanabi/impl/player.ipp>
+#include <hanabi/impl/queue_item.ipp>
+#include <hanabi/impl/queue_event.ipp>
+#include <hanabi/impl/track_queue.ipp>
+#include <hanabi/impl/node_pool.ipp>
+#include <hanabi/impl/remote_codec.ipp>
+#include <hanabi/impl/remote_fsm.ipp>
+#include <hanabi/impl/remote_link.ipp>
+#include <hanabi/impl/remote_server.ipp>
+#include <hanabi/impl/remote_client.ipp>

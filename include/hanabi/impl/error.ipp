@@ -56,6 +56,7 @@ inline const char* error_message(error e) noexcept {
     case error::current_item_protected: return "The current item cannot be removed or replaced this way.";
     case error::no_effect: return "The operation would have no effect.";
     case error::nothing_to_unshuffle: return "There is no shuffle to undo.";
+    case error::event_mismatch: return "The queue change event does not fit this queue.";
     case error::no_session: return "There is no session for this voice channel.";
     case error::all_bots_busy: return "Every bot is busy in this server.";
     case error::child_lost: return "The bot holding this session is gone.";
@@ -64,6 +65,8 @@ inline const char* error_message(error e) noexcept {
     case error::unknown_op: return "The peer sent an unknown operation.";
     case error::malformed_message: return "The peer sent a malformed message.";
     case error::bot_busy: return "The bot is already in a voice channel in this server.";
+    case error::peer_unresponsive: return "The peer stopped answering heartbeats and was dropped.";
+    case error::link_replaced: return "A newer connection from the same bot replaced this one.";
     case error::duplicate_name: return "A playlist with this name already exists.";
     case error::invalid_name: return "The name is empty or too long.";
     case error::record_not_found: return "The record does not exist.";

@@ -202,6 +202,8 @@ class player : public std::enable_shared_from_this<player> {
   /// PATCHes sent so far (coalescing makes this smaller than the number of commands).
   std::size_t patches_sent() const noexcept { return patches_sent_; }
   bool destroyed() const noexcept { return destroyed_; }
+  /// The voice credentials Lavalink was last sent, if any.
+  const std::optional<voice_credentials>& voice() const noexcept { return voice_creds_; }
 
   // --- Used by the pool.
   /// The node the player lives on, or null while parked.

@@ -3,6 +3,7 @@
 // and answers only when told to, so a test controls what is in flight.
 #pragma once
 
+#include <hanabi/node/node_pool.hpp>
 #include <hanabi/player/player.hpp>
 
 #include <boost/asio/append.hpp>
@@ -14,7 +15,7 @@
 
 namespace hanabi::test {
 
-class fake_link : public player_link {
+class fake_link : public pool_node {
  public:
   struct call {
     guild_id guild;
@@ -26,6 +27,12 @@ class fake_link : public player_link {
   fake_link(asio::any_io_executor ex, std::string name) : ex_(std::move(ex)), name_(std::move(name)) {}
 
   const std::string& node_name() const override { return name_; }
+  node_load load() const override {
+    auto l = stats;
+    l.name = name_;
+    l.available = !dead;
+    return l;
+  }
 
   void update_player(guild_id guild, const protocol::update_player& body, bool no_replace,
                      asio::any_completion_handler<void(error_code, protocol::player)> handler) override {
@@ -53,8 +60,14 @@ class fake_link : public player_link {
     auto_answer = true;
     answer_all();
   }
+  /// The node comes back, empty (a restarted Lavalink has no players).
+  void revive() {
+    dead = false;
+    players.clear();
+  }
 
   std::map<std::string, protocol::track> catalogue;  // encoded -> track
+  node_load stats;
   std::map<guild_id, protocol::player> players;
   std::vector<protocol::update_player> bodies;
   std::vector<call> pending;
@@ -62,11 +75,13 @@ class fake_link : public player_link {
   std::size_t patches = 0;
   bool auto_answer = false;
   bool dead = false;
+  bool fail_patches = false;  // alive, but every PATCH gets a 500
 
  private:
   void answer(call c) {
-    if (dead) {
-      asio::post(ex_, asio::append(std::move(c.handler), error_code(error::connection_closed), protocol::player{}));
+    if (dead || fail_patches) {
+      error_code ec = dead ? error::connection_closed : error::server_error;
+      asio::post(ex_, asio::append(std::move(c.handler), ec, protocol::player{}));
       return;
     }
     auto& p = players[c.guild];
