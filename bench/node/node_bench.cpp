@@ -18,6 +18,7 @@
 #include <benchmark/benchmark.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -108,6 +109,7 @@ void ingest_raw(benchmark::State& state) {
     transport::ws_client ws(io.ioc.get_executor());
     std::atomic<std::size_t> frames{0};
     std::promise<std::string> session;
+    std::promise<void> finished;
     transport::ws_options o;
     o.url = *detail::parse_endpoint_url(fake().base_url());
     o.password = secret{fake().options().password};
@@ -115,15 +117,19 @@ void ingest_raw(benchmark::State& state) {
     asio::co_spawn(
         io.ioc,
         [&]() -> asio::awaitable<void> {
+          std::string id;
           auto hs = co_await ws.connect(o, {});
-          if (!hs) co_return;
-          auto first = co_await ws.read();  // ready
-          session.set_value(nlohmann::json::parse(first->text).value("sessionId", ""));
+          if (hs) {
+            auto first = co_await ws.read();  // ready
+            if (first) id = nlohmann::json::parse(first->text).value("sessionId", "");
+          }
+          session.set_value(id);
           for (;;) {
             auto f = co_await ws.read();
-            if (!f) co_return;
+            if (!f) break;
             frames.fetch_add(1, std::memory_order_relaxed);
           }
+          finished.set_value();
         },
         asio::detached);
     auto id = session.get_future().get();
@@ -136,6 +142,7 @@ void ingest_raw(benchmark::State& state) {
     raw_ns_per_message = cpu / flood_messages;
     state.counters["cpu_ns_per_msg"] = raw_ns_per_message;
     asio::post(io.ioc, [&] { ws.abort(); });
+    finished.get_future().wait();  // the reader is done with `ws` before it is destroyed
   }
 }
 
@@ -178,7 +185,8 @@ void mirror_memory(benchmark::State& state) {
     auto track = std::get<protocol::track_loaded>(loaded).track;
     // Warm the decoder's buffers, then count only what the mirror keeps.
     fake().flood(id, {1, 10, 0});
-    while (seen.load() < 11) std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(200ms);
+    const std::size_t warm = seen.load();
     std::promise<std::int64_t> before;
     asio::post(n.get_executor(), [&] {
       counting = true;
@@ -186,12 +194,11 @@ void mirror_memory(benchmark::State& state) {
     });
     auto base = before.get_future().get();
     fake().flood(id, {players, players, 0});
-    std::vector<std::string> starts;
     for (std::size_t g = 1; g <= players; ++g) {
       protocol::track_start_event e{guild_id{g}, track};
       fake().send_raw(id, nlohmann::json(protocol::ws_message{e}).dump());
     }
-    while (seen.load() < 11 + 2 * players) std::this_thread::sleep_for(1ms);
+    while (seen.load() < warm + 2 * players) std::this_thread::sleep_for(1ms);
     std::promise<std::pair<std::int64_t, std::size_t>> after;
     asio::post(n.get_executor(), [&] {
       after.set_value({live_bytes, n.mirror_memory()});

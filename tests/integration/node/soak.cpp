@@ -55,6 +55,7 @@ TEST_CASE("soak: one simulated hour on 500 players, no missing events, no mirror
   });
 
   const auto hour = std::chrono::milliseconds(static_cast<std::int64_t>(3'600'000 / time_scale));
+  REQUIRE(c.eventually([&] { return c.node().player_count() == players; }, 30s));
   std::this_thread::sleep_for(hour / 4);
   auto early = c.on_strand([&] { return std::pair{c.node().mirror_memory(), c.node().player_count()}; });
   std::this_thread::sleep_for(hour * 3 / 4);
