@@ -4,6 +4,7 @@
 #include <hanabi/testing/self_signed.hpp>
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 
 using namespace hanabi;
 using namespace hanabi::test;
