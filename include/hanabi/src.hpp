@@ -12,3 +12,9 @@
 #include <hanabi/impl/track_codec.ipp>
 #include <hanabi/impl/protocol_filters.ipp>
 #include <hanabi/impl/protocol_player.ipp>
+#include <hanabi/impl/storage_time.ipp>
+#include <hanabi/impl/storage_playlist.ipp>
+#include <hanabi/impl/storage_core.ipp>
+#include <hanabi/impl/storage_memory.ipp>
+#include <hanabi/impl/storage_sqlite_connection.ipp>
+#include <hanabi/impl/storage_sqlite.ipp>
