@@ -1,7 +1,8 @@
 // The behaviour every store must have, written once and run against each
 // implementation: the unit tests run it on memory_store, the integration tests
 // on sqlite_store over a database file. Include it after defining
-// HANABI_STORE_FIXTURES, a std::tuple of fixture types. A fixture has
+// HANABI_STORE_FIXTURES as the name of a
+// std::tuple of fixture types (a name, not the tuple: the macro cannot take commas). A fixture has
 // `boost::asio::io_context ctx`, `storage::store& store()`, `void reopen()`
 // (closes and reopens a persistent store; a no-op in memory), and a
 // constructor taking a storage::compaction_config.
