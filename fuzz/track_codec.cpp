@@ -7,6 +7,7 @@
 //   - the base64 spelling (missing padding, leftover bits in the last group),
 // so the re-encoded string must equal the canonical base64 of the input's
 // first 4 + size bytes, and decoding it must give the same decoded_track.
+// decode_track_info must agree with decode_track.
 #include <hanabi/protocol/track_codec.hpp>
 
 #include <hanabi/detail/base64.hpp>
@@ -49,5 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(*encoded == canonical);
   const auto again = hanabi::protocol::decode_track(*encoded);
   check(again.has_value() && *again == *decoded);
+  const auto info = hanabi::protocol::decode_track_info(text);
+  check(info.has_value() && *info == decoded->info);
   return 0;
 }

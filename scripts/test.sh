@@ -40,8 +40,16 @@ if [ "$fuzz_seconds" -gt 0 ]; then
     stage "fuzz $name for ${fuzz_seconds}s"
     corpus=$(mktemp -d)
     cp -r "$root/fuzz/corpus/${name#fuzz_}/." "$corpus/"
-    "$fuzzer" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$corpus" 2>&1 | tail -n 4
-    rm -rf "$corpus"
+    # A failing input is kept as build/clang-asan/fuzz/<name>-crash-<sha1>; the log shows why.
+    log="$corpus.log"
+    if ! "$fuzzer" -max_total_time="$fuzz_seconds" -print_final_stats=1 \
+        -artifact_prefix="$root/build/clang-asan/fuzz/$name-" "$corpus" >"$log" 2>&1; then
+      tail -n 60 "$log"
+      echo "$name failed"
+      exit 1
+    fi
+    tail -n 4 "$log"
+    rm -rf "$corpus" "$log"
   done
 fi
 stage "all tests passed"

@@ -91,6 +91,8 @@ enum class error : int {
   no_node_available,
   /// A resume was attempted and the node answered with a new session.
   resume_failed,
+  /// The node is draining or marked to receive no new players.
+  node_not_accepting,
 
   // --- Player and voice (6xx) ---
   /// The voice join did not complete (both Discord updates) before its deadline.
@@ -101,6 +103,14 @@ enum class error : int {
   no_player,
   /// Nothing is playing.
   nothing_playing,
+  /// The bot was disconnected from voice without asking (kicked, channel deleted).
+  voice_disconnected,
+  /// Discord closed the voice connection with a code that rejoining cannot fix (4017 and similar).
+  voice_closed_permanently,
+  /// The voice connection kept closing and the rejoin budget is spent.
+  voice_rejoin_limit,
+  /// The operation was superseded by a newer one (a join replaced by another join or a leave).
+  voice_superseded,
 
   // --- Queue (7xx) ---
   /// A 1-based queue position is 0 or past the end; diagnostics give the allowed range.
@@ -113,6 +123,8 @@ enum class error : int {
   no_effect,
   /// There is no shuffle to undo.
   nothing_to_unshuffle,
+  /// A change event does not follow the queue's version, or does not fit its state.
+  event_mismatch,
 
   // --- Sessions and the parent/child link (8xx) ---
   /// No session exists for this voice channel.

@@ -42,15 +42,21 @@ inline const char* error_message(error e) noexcept {
     case error::node_shut_down: return "The node was shut down or removed.";
     case error::no_node_available: return "No node is available to take the player.";
     case error::resume_failed: return "The node could not resume the session; a new session was started.";
+    case error::node_not_accepting: return "The node accepts no new players (draining or marked).";
     case error::voice_timeout: return "Joining the voice channel timed out.";
     case error::voice_not_connected: return "The player is not connected to voice.";
     case error::no_player: return "There is no player for this guild.";
     case error::nothing_playing: return "Nothing is playing.";
+    case error::voice_disconnected: return "The bot was disconnected from the voice channel.";
+    case error::voice_closed_permanently: return "Discord closed the voice connection for good (e.g. 4017: the node lacks DAVE).";
+    case error::voice_rejoin_limit: return "The voice connection kept closing; gave up rejoining.";
+    case error::voice_superseded: return "The voice operation was superseded by a newer join or leave.";
     case error::position_out_of_range: return "The queue position is out of range.";
     case error::queue_empty: return "The queue is empty.";
     case error::current_item_protected: return "The current item cannot be removed or replaced this way.";
     case error::no_effect: return "The operation would have no effect.";
     case error::nothing_to_unshuffle: return "There is no shuffle to undo.";
+    case error::event_mismatch: return "The queue change event does not fit this queue.";
     case error::no_session: return "There is no session for this voice channel.";
     case error::all_bots_busy: return "Every bot is busy in this server.";
     case error::child_lost: return "The bot holding this session is gone.";
@@ -87,7 +93,8 @@ inline bool error_matches(error e, condition c) noexcept {
       return (v >= 500 && v < 600) || e == error::connection_closed || e == error::not_lavalink;
     case condition::not_connected:
       return e == error::voice_not_connected || e == error::no_player || e == error::nothing_playing ||
-             e == error::voice_timeout;
+             e == error::voice_timeout || e == error::voice_disconnected ||
+             e == error::voice_closed_permanently || e == error::voice_rejoin_limit;
     case condition::timed_out: return e == error::timeout || e == error::voice_timeout;
     case condition::not_found:
       return e == error::not_found || e == error::no_player || e == error::no_session ||

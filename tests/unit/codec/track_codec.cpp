@@ -359,7 +359,7 @@ TEST_CASE("strings must be exactly what Java's writeUTF produces") {
   const char* rejected[] = {
       "\xF0\x9F\x8C\xBF",          // 4-byte UTF-8
       "\xED\xA0\xBC",              // high surrogate alone
-      "\xED\xA0\xBC" "ab",         // high surrogate followed by ASCII
+      ("\xED\xA0\xBC" "ab"),       // high surrogate followed by ASCII
       "\xED\xA0\xBC\xED\xA0\xBC",  // two high surrogates
       "\xED\xBC\xBF",              // low surrogate alone
       "\xC1\x81",                  // overlong 'A'

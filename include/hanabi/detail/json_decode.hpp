@@ -1,0 +1,244 @@
+// The building blocks of the on-demand decoders: primitive readers that turn a
+// simdjson error into a typed hanabi error, and a context that assembles the
+// JSON path of a failure while the decoders unwind. Success costs nothing
+// beyond the reads themselves: the path is only built on the error path.
+#pragma once
+
+#include <hanabi/diagnostics.hpp>
+#include <hanabi/ids.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hanabi::detail {
+
+namespace od = simdjson::ondemand;
+
+/// Where a decode failed and why. Readers return false after calling fail().
+class json_decode_context {
+ public:
+  bool fail(error code, std::string what) {
+    code_ = code;
+    what_ = std::move(what);
+    segments_.clear();
+    return false;
+  }
+
+  /// Records the failing value's key while unwinding; always returns false.
+  bool in(std::string_view key) {
+    segments_.push_back(fmt::format(".{}", key));
+    return false;
+  }
+  /// Records the failing array index while unwinding; always returns false.
+  bool at(std::size_t index) {
+    segments_.push_back(fmt::format("[{}]", index));
+    return false;
+  }
+
+  /// "data.tracks[3].info.length: expected an integer, got a string"
+  failure to_failure() const {
+    std::string path;
+    for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) path += *it;
+    if (!path.empty() && path.front() == '.') path.erase(0, 1);
+    return failure{code_, path.empty() ? what_ : path + ": " + what_};
+  }
+
+ private:
+  error code_ = error::malformed_json;
+  std::string what_;
+  std::vector<std::string> segments_;  // innermost first
+};
+
+inline std::string_view json_type_name(od::value& v) noexcept {
+  od::json_type t{};
+  if (v.type().get(t)) return "invalid JSON";
+  switch (t) {
+    case od::json_type::array: return "an array";
+    case od::json_type::object: return "an object";
+    case od::json_type::number: return "a number";
+    case od::json_type::string: return "a string";
+    case od::json_type::boolean: return "a boolean";
+    case od::json_type::null: return "null";
+  }
+  return "an unknown value";
+}
+
+/// Turns a simdjson error while reading `v` as `expected` into a typed failure.
+inline bool fail_read(json_decode_context& ctx, simdjson::error_code e, od::value& v, std::string_view expected) {
+  switch (e) {
+    case simdjson::INCORRECT_TYPE:
+      return ctx.fail(error::unexpected_type, fmt::format("expected {}, got {}", expected, json_type_name(v)));
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      return ctx.fail(error::number_out_of_range, fmt::format("the number does not fit {}", expected));
+    case simdjson::NUMBER_ERROR: {
+      // A well-formed number of the wrong kind (1.5 for an integer) is a type error; anything else is bad JSON.
+      double d = 0;
+      if (!v.get_double().get(d))
+        return ctx.fail(error::unexpected_type, fmt::format("expected {}, got a non-integer number", expected));
+      return ctx.fail(error::malformed_json, "invalid number");
+    }
+    default: return ctx.fail(error::malformed_json, simdjson::error_message(e));
+  }
+}
+
+inline bool read(od::value& v, std::string& out, json_decode_context& ctx) {
+  std::string_view s{};
+  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, "a string");
+  out.assign(s.data(), s.size());
+  return true;
+}
+
+inline bool read(od::value& v, bool& out, json_decode_context& ctx) {
+  if (auto e = v.get_bool().get(out)) return fail_read(ctx, e, v, "a boolean");
+  return true;
+}
+
+inline bool read(od::value& v, std::int64_t& out, json_decode_context& ctx) {
+  if (auto e = v.get_int64().get(out)) return fail_read(ctx, e, v, "an integer");
+  return true;
+}
+
+inline bool read(od::value& v, int& out, json_decode_context& ctx) {
+  std::int64_t wide = 0;
+  if (!read(v, wide, ctx)) return false;
+  if (wide < std::numeric_limits<int>::min() || wide > std::numeric_limits<int>::max())
+    return ctx.fail(error::number_out_of_range, fmt::format("{} does not fit a 32-bit integer", wide));
+  out = static_cast<int>(wide);
+  return true;
+}
+
+inline bool read(od::value& v, double& out, json_decode_context& ctx) {
+  if (auto e = v.get_double().get(out)) return fail_read(ctx, e, v, "a number");
+  return true;
+}
+
+/// Snowflakes are decimal strings on the wire.
+template <class Tag>
+bool read(od::value& v, snowflake<Tag>& out, json_decode_context& ctx) {
+  std::string_view s{};
+  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, "a snowflake string");
+  auto parsed = snowflake<Tag>::parse(s);
+  if (!parsed) return ctx.fail(error::invalid_snowflake, fmt::format("\"{}\" is not a Discord id", s));
+  out = *parsed;
+  return true;
+}
+
+/// True (and the null consumed) if `v` is JSON null.
+inline bool take_null(od::value& v, bool& is_null, json_decode_context& ctx) {
+  if (auto e = v.is_null().get(is_null)) return fail_read(ctx, e, v, "a value");
+  return true;
+}
+
+/// Nullable scalar or object: null gives nullopt.
+template <class T>
+bool read(od::value& v, std::optional<T>& out, json_decode_context& ctx) {
+  bool is_null = false;
+  if (!take_null(v, is_null, ctx)) return false;
+  if (is_null) {
+    out.reset();
+    return true;
+  }
+  return read(v, out.emplace(), ctx);
+}
+
+/// An opaque value (pluginInfo, userData, pluginFilters): its raw slice, parsed by nlohmann.
+inline bool read_opaque(od::value& v, nlohmann::json& out, json_decode_context& ctx) {
+  od::json_type t{};
+  if (auto e = v.type().get(t)) return fail_read(ctx, e, v, "a JSON value");
+  std::string_view raw;
+  simdjson::error_code e = simdjson::SUCCESS;
+  if (t == od::json_type::object) {
+    od::object o;
+    e = v.get_object().get(o);
+    if (!e) e = o.raw_json().get(raw);
+  } else if (t == od::json_type::array) {
+    od::array a;
+    e = v.get_array().get(a);
+    if (!e) e = a.raw_json().get(raw);
+  } else {
+    raw = v.raw_json_token();
+  }
+  if (e) return fail_read(ctx, e, v, "a JSON value");
+  out = nlohmann::json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
+  if (out.is_discarded()) return ctx.fail(error::malformed_json, "invalid JSON value");
+  return true;
+}
+
+/// An opaque value that must be a JSON object.
+inline bool read_opaque_object(od::value& v, nlohmann::json& out, json_decode_context& ctx) {
+  od::json_type t{};
+  if (auto e = v.type().get(t)) return fail_read(ctx, e, v, "an object");
+  if (t != od::json_type::object)
+    return ctx.fail(error::unexpected_type, fmt::format("expected an object, got {}", json_type_name(v)));
+  return read_opaque(v, out, ctx);
+}
+
+/// Calls on_field(key, value) for each member of `obj`; on_field returns false on failure.
+template <class F>
+bool for_each_field(od::object& obj, json_decode_context& ctx, F&& on_field) {
+  for (auto field_result : obj) {
+    od::field field;
+    if (auto e = std::move(field_result).get(field)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+    if (!on_field(key, field.value())) return ctx.in(key);
+  }
+  return true;
+}
+
+/// Calls on_field(key, value) for each member of the JSON value `v`, which must be an object.
+template <class F>
+bool for_each_field(od::value& v, json_decode_context& ctx, F&& on_field) {
+  od::object obj;
+  if (auto e = v.get_object().get(obj)) return fail_read(ctx, e, v, "an object");
+  return for_each_field(obj, ctx, std::forward<F>(on_field));
+}
+
+/// Calls on_element(index, value) for each element of the array `v`.
+template <class F>
+bool for_each_element(od::value& v, json_decode_context& ctx, F&& on_element) {
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return fail_read(ctx, e, v, "an array");
+  std::size_t index = 0;
+  for (auto element_result : arr) {
+    od::value element;
+    if (auto e = std::move(element_result).get(element)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+    if (!on_element(index, element)) return ctx.at(index);
+    ++index;
+  }
+  return true;
+}
+
+/// Tracks which required fields were seen; names the first missing one. `names` must outlive it
+/// (decoders pass a static array).
+class required_fields {
+ public:
+  explicit required_fields(std::span<const std::string_view> names) noexcept : names_(names) {}
+  void seen(std::size_t i) noexcept { seen_ |= (1u << i); }
+  bool check(json_decode_context& ctx) const {
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      if (!(seen_ & (1u << i))) {
+        ctx.fail(error::missing_field, "missing required field");
+        return ctx.in(names_[i]);
+      }
+    }
+    return true;
+  }
+
+ private:
+  std::span<const std::string_view> names_;
+  unsigned seen_ = 0;
+};
+
+}  // namespace hanabi::detail
