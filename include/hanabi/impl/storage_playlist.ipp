@@ -27,7 +27,7 @@ inline std::string_view first_code_points(std::string_view s, std::size_t limit)
 
 // Reads an optional field of type T; absent and null give std::nullopt.
 template <class T>
-result<std::optional<T>> optional_field(const nlohmann::json& object, const char* key) {
+result<std::optional<T>> playlist_optional_field(const nlohmann::json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::optional<T>{};
   if constexpr (std::is_same_v<T, std::string>) {
@@ -39,8 +39,8 @@ result<std::optional<T>> optional_field(const nlohmann::json& object, const char
   }
 }
 
-inline result<std::string> required_string(const nlohmann::json& object, const char* key) {
-  auto value = optional_field<std::string>(object, key);
+inline result<std::string> playlist_required_string(const nlohmann::json& object, const char* key) {
+  auto value = playlist_optional_field<std::string>(object, key);
   if (!value) return value.error();
   if (!*value) return failure{error::missing_field, fmt::format("'{}' is required", key)};
   return std::move(**value);
@@ -49,15 +49,15 @@ inline result<std::string> required_string(const nlohmann::json& object, const c
 inline result<storage::playlist_entry> entry_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return failure{error::unexpected_type, "a playlist entry must be an object"};
   storage::playlist_entry e;
-  auto source = required_string(j, "source");
+  auto source = playlist_required_string(j, "source");
   if (!source) return source.error();
-  auto title = required_string(j, "title");
+  auto title = playlist_required_string(j, "title");
   if (!title) return title.error();
-  auto start = optional_field<std::int64_t>(j, "start_ms");
+  auto start = playlist_optional_field<std::int64_t>(j, "start_ms");
   if (!start) return start.error();
-  auto end = optional_field<std::int64_t>(j, "end_ms");
+  auto end = playlist_optional_field<std::int64_t>(j, "end_ms");
   if (!end) return end.error();
-  auto encoded = optional_field<std::string>(j, "encoded");
+  auto encoded = playlist_optional_field<std::string>(j, "encoded");
   if (!encoded) return encoded.error();
   return storage::playlist_entry{std::move(*source), std::move(*title), *start, *end, std::move(*encoded)};
 }
@@ -157,20 +157,20 @@ HANABI_DECL nlohmann::json export_playlist(const playlist& p) {
 
 HANABI_DECL result<playlist_draft> import_playlist(const nlohmann::json& j) {
   if (!j.is_object()) return failure{error::unexpected_type, "an exported playlist is a JSON object"};
-  auto format = detail::required_string(j, "format");
+  auto format = detail::playlist_required_string(j, "format");
   if (!format) return format.error();
   if (*format != "hanabi.playlist") return failure{error::invalid_value, "'format' must be \"hanabi.playlist\""};
-  auto version = detail::optional_field<std::int64_t>(j, "version");
+  auto version = detail::playlist_optional_field<std::int64_t>(j, "version");
   if (!version) return version.error();
   if (*version != 1) return failure{error::invalid_value, "only version 1 of the playlist format is known"};
   playlist_draft d;
-  auto name = detail::required_string(j, "name");
+  auto name = detail::playlist_required_string(j, "name");
   if (!name) return name.error();
   d.name = std::move(*name);
-  auto description = detail::optional_field<std::string>(j, "description");
+  auto description = detail::playlist_optional_field<std::string>(j, "description");
   if (!description) return description.error();
   d.description = description->value_or("");
-  auto vis = detail::optional_field<std::string>(j, "visibility");
+  auto vis = detail::playlist_optional_field<std::string>(j, "visibility");
   if (!vis) return vis.error();
   if (*vis) {
     auto v = visibility_from_string(**vis);
