@@ -12,6 +12,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -28,6 +29,11 @@ namespace od = simdjson::ondemand;
 /// Where a decode failed and why. Readers return false after calling fail().
 class json_decode_context {
  public:
+  /// `buffer_end`: one past the last readable byte of the input (padding included).
+  explicit json_decode_context(const char* buffer_end) noexcept : end_(buffer_end) {}
+
+  const char* buffer_end() const noexcept { return end_; }
+
   bool fail(error code, std::string what) {
     code_ = code;
     what_ = std::move(what);
@@ -55,6 +61,7 @@ class json_decode_context {
   }
 
  private:
+  const char* end_;
   error code_ = error::malformed_json;
   std::string what_;
   std::vector<std::string> segments_;  // innermost first
@@ -74,38 +81,82 @@ inline std::string_view json_type_name(od::value& v) noexcept {
   return "an unknown value";
 }
 
-/// Turns a simdjson error while reading `v` as `expected` into a typed failure.
-inline bool fail_read(json_decode_context& ctx, simdjson::error_code e, od::value& v, std::string_view expected) {
+/// What a reader expected, for error messages and to tell a type error from bad JSON.
+struct expectation {
+  std::string_view name;  ///< "an integer", "a string"...
+  od::json_type type;     ///< The JSON type that would have been right.
+  bool integer = false;   ///< A number that must be integral.
+};
+
+inline constexpr expectation expect_string{"a string", od::json_type::string};
+inline constexpr expectation expect_snowflake{"a snowflake string", od::json_type::string};
+inline constexpr expectation expect_bool{"a boolean", od::json_type::boolean};
+inline constexpr expectation expect_integer{"an integer", od::json_type::number, true};
+inline constexpr expectation expect_number{"a number", od::json_type::number};
+inline constexpr expectation expect_object{"an object", od::json_type::object};
+inline constexpr expectation expect_array{"an array", od::json_type::array};
+
+// A number of the right JSON type that did not read as an int64: a fraction, or too large.
+inline bool fail_number(json_decode_context& ctx, od::value& v, const expectation& expected) {
+  od::number_type nt{};
+  if (v.get_number_type().get(nt)) return ctx.fail(error::malformed_json, "invalid number");
+  if (expected.integer && nt == od::number_type::floating_point_number)
+    return ctx.fail(error::unexpected_type, fmt::format("expected {}, got a non-integer number", expected.name));
+  return ctx.fail(error::number_out_of_range, fmt::format("the number does not fit {}", expected.name));
+}
+
+/// Turns a simdjson error while reading `v` into a typed failure.
+inline bool fail_read(json_decode_context& ctx, simdjson::error_code e, od::value& v, const expectation& expected) {
   switch (e) {
-    case simdjson::INCORRECT_TYPE:
-      return ctx.fail(error::unexpected_type, fmt::format("expected {}, got {}", expected, json_type_name(v)));
-    case simdjson::NUMBER_OUT_OF_RANGE:
-      return ctx.fail(error::number_out_of_range, fmt::format("the number does not fit {}", expected));
-    case simdjson::NUMBER_ERROR: {
-      // A well-formed number of the wrong kind (1.5 for an integer) is a type error; anything else is bad JSON.
-      double d = 0;
-      if (!v.get_double().get(d))
-        return ctx.fail(error::unexpected_type, fmt::format("expected {}, got a non-integer number", expected));
-      return ctx.fail(error::malformed_json, "invalid number");
+    case simdjson::INCORRECT_TYPE: {
+      od::json_type actual{};
+      if (v.type().get(actual)) return ctx.fail(error::malformed_json, "invalid JSON value");
+      if (actual != expected.type)
+        return ctx.fail(error::unexpected_type, fmt::format("expected {}, got {}", expected.name, json_type_name(v)));
+      if (actual == od::json_type::number) return fail_number(ctx, v, expected);
+      return ctx.fail(error::malformed_json, "invalid JSON literal");  // e.g. `tru`
     }
+    case simdjson::NUMBER_OUT_OF_RANGE:
+    case simdjson::NUMBER_ERROR: return fail_number(ctx, v, expected);
     default: return ctx.fail(error::malformed_json, simdjson::error_message(e));
   }
 }
 
+// A string token's text read in place, when it has no escapes (almost always): no copy
+// into the parser's string buffer. `start` is just past the opening quote; stage 1 has
+// already checked that the string is closed and that the input is valid UTF-8.
+inline bool unescaped_in_place(const char* start, const char* buffer_end, std::string_view& out) noexcept {
+  const auto* quote = static_cast<const char*>(std::memchr(start, '"', static_cast<std::size_t>(buffer_end - start)));
+  if (quote == nullptr) return false;
+  const auto length = static_cast<std::size_t>(quote - start);
+  if (std::memchr(start, '\\', length) != nullptr) return false;
+  out = std::string_view(start, length);
+  return true;
+}
+
+/// A string value; the view is valid until the parser reads the next document.
+inline bool read_view(od::value& v, std::string_view& out, json_decode_context& ctx) {
+  od::raw_json_string raw;
+  if (auto e = v.get_raw_json_string().get(raw)) return fail_read(ctx, e, v, expect_string);
+  if (unescaped_in_place(raw.raw(), ctx.buffer_end(), out)) return true;
+  if (auto e = v.get_string().get(out)) return fail_read(ctx, e, v, expect_string);  // unescape it
+  return true;
+}
+
 inline bool read(od::value& v, std::string& out, json_decode_context& ctx) {
-  std::string_view s{};
-  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, "a string");
+  std::string_view s;
+  if (!read_view(v, s, ctx)) return false;
   out.assign(s.data(), s.size());
   return true;
 }
 
 inline bool read(od::value& v, bool& out, json_decode_context& ctx) {
-  if (auto e = v.get_bool().get(out)) return fail_read(ctx, e, v, "a boolean");
+  if (auto e = v.get_bool().get(out)) return fail_read(ctx, e, v, expect_bool);
   return true;
 }
 
 inline bool read(od::value& v, std::int64_t& out, json_decode_context& ctx) {
-  if (auto e = v.get_int64().get(out)) return fail_read(ctx, e, v, "an integer");
+  if (auto e = v.get_int64().get(out)) return fail_read(ctx, e, v, expect_integer);
   return true;
 }
 
@@ -119,7 +170,7 @@ inline bool read(od::value& v, int& out, json_decode_context& ctx) {
 }
 
 inline bool read(od::value& v, double& out, json_decode_context& ctx) {
-  if (auto e = v.get_double().get(out)) return fail_read(ctx, e, v, "a number");
+  if (auto e = v.get_double().get(out)) return fail_read(ctx, e, v, expect_number);
   return true;
 }
 
@@ -127,7 +178,7 @@ inline bool read(od::value& v, double& out, json_decode_context& ctx) {
 template <class Tag>
 bool read(od::value& v, snowflake<Tag>& out, json_decode_context& ctx) {
   std::string_view s{};
-  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, "a snowflake string");
+  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, expect_snowflake);
   auto parsed = snowflake<Tag>::parse(s);
   if (!parsed) return ctx.fail(error::invalid_snowflake, fmt::format("\"{}\" is not a Discord id", s));
   out = *parsed;
@@ -136,7 +187,7 @@ bool read(od::value& v, snowflake<Tag>& out, json_decode_context& ctx) {
 
 /// True (and the null consumed) if `v` is JSON null.
 inline bool take_null(od::value& v, bool& is_null, json_decode_context& ctx) {
-  if (auto e = v.is_null().get(is_null)) return fail_read(ctx, e, v, "a value");
+  if (auto e = v.is_null().get(is_null)) return fail_read(ctx, e, v, {"a value or null", od::json_type::null});
   return true;
 }
 
@@ -155,7 +206,7 @@ bool read(od::value& v, std::optional<T>& out, json_decode_context& ctx) {
 /// An opaque value (pluginInfo, userData, pluginFilters): its raw slice, parsed by nlohmann.
 inline bool read_opaque(od::value& v, nlohmann::json& out, json_decode_context& ctx) {
   od::json_type t{};
-  if (auto e = v.type().get(t)) return fail_read(ctx, e, v, "a JSON value");
+  if (auto e = v.type().get(t)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
   std::string_view raw;
   simdjson::error_code e = simdjson::SUCCESS;
   if (t == od::json_type::object) {
@@ -169,7 +220,13 @@ inline bool read_opaque(od::value& v, nlohmann::json& out, json_decode_context& 
   } else {
     raw = v.raw_json_token();
   }
-  if (e) return fail_read(ctx, e, v, "a JSON value");
+  if (e) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
+    raw.remove_suffix(1);
+  if (raw == "{}") {  // the usual pluginInfo/userData; the model's default already is one
+    if (!out.is_object() || !out.empty()) out = nlohmann::json::object();
+    return true;
+  }
   out = nlohmann::json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
   if (out.is_discarded()) return ctx.fail(error::malformed_json, "invalid JSON value");
   return true;
@@ -178,7 +235,7 @@ inline bool read_opaque(od::value& v, nlohmann::json& out, json_decode_context& 
 /// An opaque value that must be a JSON object.
 inline bool read_opaque_object(od::value& v, nlohmann::json& out, json_decode_context& ctx) {
   od::json_type t{};
-  if (auto e = v.type().get(t)) return fail_read(ctx, e, v, "an object");
+  if (auto e = v.type().get(t)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
   if (t != od::json_type::object)
     return ctx.fail(error::unexpected_type, fmt::format("expected an object, got {}", json_type_name(v)));
   return read_opaque(v, out, ctx);
@@ -191,7 +248,9 @@ bool for_each_field(od::object& obj, json_decode_context& ctx, F&& on_field) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
     std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+    if (!unescaped_in_place(field.key().raw(), ctx.buffer_end(), key)) {
+      if (auto e = field.unescaped_key().get(key)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+    }
     if (!on_field(key, field.value())) return ctx.in(key);
   }
   return true;
@@ -201,7 +260,7 @@ bool for_each_field(od::object& obj, json_decode_context& ctx, F&& on_field) {
 template <class F>
 bool for_each_field(od::value& v, json_decode_context& ctx, F&& on_field) {
   od::object obj;
-  if (auto e = v.get_object().get(obj)) return fail_read(ctx, e, v, "an object");
+  if (auto e = v.get_object().get(obj)) return fail_read(ctx, e, v, expect_object);
   return for_each_field(obj, ctx, std::forward<F>(on_field));
 }
 
@@ -209,7 +268,7 @@ bool for_each_field(od::value& v, json_decode_context& ctx, F&& on_field) {
 template <class F>
 bool for_each_element(od::value& v, json_decode_context& ctx, F&& on_element) {
   od::array arr;
-  if (auto e = v.get_array().get(arr)) return fail_read(ctx, e, v, "an array");
+  if (auto e = v.get_array().get(arr)) return fail_read(ctx, e, v, expect_array);
   std::size_t index = 0;
   for (auto element_result : arr) {
     od::value element;

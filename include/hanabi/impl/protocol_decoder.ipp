@@ -10,15 +10,15 @@
 
 #include <cstring>
 
-namespace hanabi::protocol::detail {
+namespace hanabi::detail {
 
-struct decoder_state {
+struct json_decoder_state {
   simdjson::ondemand::parser parser;
   std::unique_ptr<char[]> buffer;  // the padded copy for string_view inputs
   std::size_t capacity = 0;
 };
 
-}  // namespace hanabi::protocol::detail
+}  // namespace hanabi::detail
 
 namespace hanabi::detail {
 
@@ -80,7 +80,7 @@ inline bool read(od::value& v, p::playlist_info& out, json_decode_context& ctx) 
 
 inline bool read(od::value& v, p::severity& out, json_decode_context& ctx) {
   std::string_view s;
-  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, "a string");
+  if (!read_view(v, s, ctx)) return false;
   if (s == "common") out = p::severity::common;
   else if (s == "suspicious") out = p::severity::suspicious;
   else if (s == "fault") out = p::severity::fault;
@@ -141,14 +141,14 @@ inline bool find_tag(od::object& obj, std::string_view key, std::string_view& ta
   }
   if (e) return ctx.fail(error::malformed_json, simdjson::error_message(e));
   if (auto e2 = v.get_string().get(tag)) {
-    fail_read(ctx, e2, v, "a string");
+    fail_read(ctx, e2, v, expect_string);
     return ctx.in(key);
   }
   return true;
 }
 
 inline bool as_object(od::value& v, od::object& obj, json_decode_context& ctx) {
-  if (auto e = v.get_object().get(obj)) return fail_read(ctx, e, v, "an object");
+  if (auto e = v.get_object().get(obj)) return fail_read(ctx, e, v, expect_object);
   return true;
 }
 
@@ -473,7 +473,7 @@ bool read(Source& v, p::player_update& out, json_decode_context& ctx) {
 
 inline bool read(od::value& v, p::track_end_reason& out, json_decode_context& ctx) {
   std::string_view s;
-  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, "a string");
+  if (!read_view(v, s, ctx)) return false;
   if (s == "finished") out = p::track_end_reason::finished;
   else if (s == "loadFailed") out = p::track_end_reason::load_failed;
   else if (s == "stopped") out = p::track_end_reason::stopped;
@@ -769,7 +769,7 @@ inline bool read(od::value& v, lavalink_error& out, json_decode_context& ctx) {
 // Parses one document whose root must be an object or an array, and rejects trailing content.
 template <class T>
 result<void> decode_document(od::parser& parser, protocol::padded_view json, T& out) {
-  json_decode_context ctx;
+  json_decode_context ctx(json.data() + json.size() + protocol::json_padding);
   od::document doc;
   auto e = parser.iterate(simdjson::padded_string_view(json.data(), json.size(), json.size() + protocol::json_padding))
                .get(doc);
@@ -787,7 +787,7 @@ result<void> decode_document(od::parser& parser, protocol::padded_view json, T& 
 
 namespace hanabi::protocol {
 
-HANABI_DECL decoder::decoder() : state_(std::make_unique<detail::decoder_state>()) {}
+HANABI_DECL decoder::decoder() : state_(std::make_unique<hanabi::detail::json_decoder_state>()) {}
 HANABI_DECL decoder::~decoder() = default;
 HANABI_DECL decoder::decoder(decoder&&) noexcept = default;
 HANABI_DECL decoder& decoder::operator=(decoder&&) noexcept = default;

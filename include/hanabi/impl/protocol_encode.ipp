@@ -3,8 +3,7 @@
 
 #include <hanabi/protocol/encode.hpp>
 
-namespace hanabi::protocol {
-namespace detail {
+namespace hanabi::detail {
 
 template <class T>
 void put_optional(nlohmann::json& j, const char* key, const std::optional<T>& v) {
@@ -12,7 +11,7 @@ void put_optional(nlohmann::json& j, const char* key, const std::optional<T>& v)
 }
 
 template <class T>
-void put_nullable(nlohmann::json& j, const char* key, const nullable<T>& v) {
+void put_nullable(nlohmann::json& j, const char* key, const protocol::nullable<T>& v) {
   if (v.is_null()) j[key] = nullptr;
   else if (v.has_value()) j[key] = *v;
 }
@@ -22,7 +21,8 @@ nlohmann::json or_null(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-inline nlohmann::json planner_details(const ip_block& block, const std::vector<failing_address>& failing) {
+inline nlohmann::json planner_details(const protocol::ip_block& block,
+                                      const std::vector<protocol::failing_address>& failing) {
   return {{"ipBlock", block}, {"failingAddresses", failing}};
 }
 
@@ -30,7 +30,9 @@ inline void put_event_header(nlohmann::json& j, const char* type, guild_id guild
   j = {{"op", "event"}, {"type", type}, {"guildId", guild.str()}};
 }
 
-}  // namespace detail
+}  // namespace hanabi::detail
+
+namespace hanabi::protocol {
 
 HANABI_DECL std::string_view to_string(severity s) noexcept {
   switch (s) {
@@ -58,8 +60,8 @@ HANABI_DECL void to_json(nlohmann::json& j, track_end_reason r) { j = to_string(
 HANABI_DECL void to_json(nlohmann::json& j, const track_info& t) {
   j = {{"identifier", t.identifier}, {"isSeekable", t.is_seekable},          {"author", t.author},
        {"length", t.length},         {"isStream", t.is_stream},              {"position", t.position},
-       {"title", t.title},           {"uri", detail::or_null(t.uri)},         {"sourceName", t.source_name},
-       {"artworkUrl", detail::or_null(t.artwork_url)}, {"isrc", detail::or_null(t.isrc)}};
+       {"title", t.title},           {"uri", hanabi::detail::or_null(t.uri)},         {"sourceName", t.source_name},
+       {"artworkUrl", hanabi::detail::or_null(t.artwork_url)}, {"isrc", hanabi::detail::or_null(t.isrc)}};
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const track& t) {
@@ -71,8 +73,8 @@ HANABI_DECL void to_json(nlohmann::json& j, const playlist_info& p) {
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const exception& e) {
-  j = {{"message", detail::or_null(e.message)}, {"severity", e.severity}, {"cause", e.cause}};
-  detail::put_optional(j, "causeStackTrace", e.cause_stack_trace);
+  j = {{"message", hanabi::detail::or_null(e.message)}, {"severity", e.severity}, {"cause", e.cause}};
+  hanabi::detail::put_optional(j, "causeStackTrace", e.cause_stack_trace);
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const load_result& r) {
@@ -103,8 +105,8 @@ HANABI_DECL void to_json(nlohmann::json& j, const equalizer_band& b) { j = {{"ba
 
 HANABI_DECL void to_json(nlohmann::json& j, const filters& f) {
   j = nlohmann::json::object();
-  detail::put_optional(j, "volume", f.volume);
-  detail::put_optional(j, "equalizer", f.equalizer);
+  hanabi::detail::put_optional(j, "volume", f.volume);
+  hanabi::detail::put_optional(j, "equalizer", f.equalizer);
   if (f.karaoke.is_null()) j["karaoke"] = nullptr;
   else if (f.karaoke.has_value())
     j["karaoke"] = {{"level", f.karaoke->level}, {"monoLevel", f.karaoke->mono_level},
@@ -133,32 +135,32 @@ HANABI_DECL void to_json(nlohmann::json& j, const filters& f) {
   }
   if (f.low_pass.is_null()) j["lowPass"] = nullptr;
   else if (f.low_pass.has_value()) j["lowPass"] = {{"smoothing", f.low_pass->smoothing}};
-  detail::put_optional(j, "pluginFilters", f.plugin_filters);
+  hanabi::detail::put_optional(j, "pluginFilters", f.plugin_filters);
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const player& p) {
-  j = {{"guildId", p.guild_id.str()}, {"track", detail::or_null(p.track)}, {"volume", p.volume},
+  j = {{"guildId", p.guild_id.str()}, {"track", hanabi::detail::or_null(p.track)}, {"volume", p.volume},
        {"paused", p.paused},          {"state", p.state},                   {"voice", p.voice},
        {"filters", p.filters}};
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const update_player_track& t) {
   j = nlohmann::json::object();
-  detail::put_nullable(j, "encoded", t.encoded);
-  detail::put_optional(j, "identifier", t.identifier);
-  detail::put_optional(j, "userData", t.user_data);
+  hanabi::detail::put_nullable(j, "encoded", t.encoded);
+  hanabi::detail::put_optional(j, "identifier", t.identifier);
+  hanabi::detail::put_optional(j, "userData", t.user_data);
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const update_player& u) {
   j = nlohmann::json::object();
-  detail::put_optional(j, "track", u.track);
-  detail::put_nullable(j, "encodedTrack", u.encoded_track);
-  detail::put_optional(j, "identifier", u.identifier);
-  detail::put_optional(j, "position", u.position);
-  detail::put_nullable(j, "endTime", u.end_time);
-  detail::put_optional(j, "volume", u.volume);
-  detail::put_optional(j, "paused", u.paused);
-  detail::put_optional(j, "filters", u.filters);
+  hanabi::detail::put_optional(j, "track", u.track);
+  hanabi::detail::put_nullable(j, "encodedTrack", u.encoded_track);
+  hanabi::detail::put_optional(j, "identifier", u.identifier);
+  hanabi::detail::put_optional(j, "position", u.position);
+  hanabi::detail::put_nullable(j, "endTime", u.end_time);
+  hanabi::detail::put_optional(j, "volume", u.volume);
+  hanabi::detail::put_optional(j, "paused", u.paused);
+  hanabi::detail::put_optional(j, "filters", u.filters);
   if (u.voice) {
     // A request writes channelId only when set, so an invalid request round-trips unchanged.
     auto& v = j["voice"] = {{"token", u.voice->token}, {"endpoint", u.voice->endpoint},
@@ -169,8 +171,8 @@ HANABI_DECL void to_json(nlohmann::json& j, const update_player& u) {
 
 HANABI_DECL void to_json(nlohmann::json& j, const update_session& u) {
   j = nlohmann::json::object();
-  detail::put_optional(j, "resuming", u.resuming);
-  detail::put_optional(j, "timeout", u.timeout);
+  hanabi::detail::put_optional(j, "resuming", u.resuming);
+  hanabi::detail::put_optional(j, "timeout", u.timeout);
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const session& s) {
@@ -200,7 +202,7 @@ HANABI_DECL void to_json(nlohmann::json& j, const frame_stats& f) {
 HANABI_DECL void to_json(nlohmann::json& j, const stats& s) {
   j = {{"players", s.players}, {"playingPlayers", s.playing_players}, {"uptime", s.uptime},
        {"memory", s.memory},   {"cpu", s.cpu}};
-  detail::put_optional(j, "frameStats", s.frame_stats);
+  hanabi::detail::put_optional(j, "frameStats", s.frame_stats);
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const ws_message& m) {
@@ -211,34 +213,34 @@ HANABI_DECL void to_json(nlohmann::json& j, const ws_message& m) {
     void operator()(const stats& s) const {
       to_json(j, s);
       j["op"] = "stats";
-      j["frameStats"] = detail::or_null(s.frame_stats);
+      j["frameStats"] = hanabi::detail::or_null(s.frame_stats);
     }
     void operator()(const track_start_event& e) const {
-      detail::put_event_header(j, "TrackStartEvent", e.guild_id);
+      hanabi::detail::put_event_header(j, "TrackStartEvent", e.guild_id);
       j["track"] = e.track;
     }
     void operator()(const track_end_event& e) const {
-      detail::put_event_header(j, "TrackEndEvent", e.guild_id);
+      hanabi::detail::put_event_header(j, "TrackEndEvent", e.guild_id);
       j["track"] = e.track;
       j["reason"] = e.reason;
     }
     void operator()(const track_exception_event& e) const {
-      detail::put_event_header(j, "TrackExceptionEvent", e.guild_id);
+      hanabi::detail::put_event_header(j, "TrackExceptionEvent", e.guild_id);
       j["track"] = e.track;
       j["exception"] = e.exception;
     }
     void operator()(const track_stuck_event& e) const {
-      detail::put_event_header(j, "TrackStuckEvent", e.guild_id);
+      hanabi::detail::put_event_header(j, "TrackStuckEvent", e.guild_id);
       j["track"] = e.track;
       j["thresholdMs"] = e.threshold_ms;
     }
     void operator()(const websocket_closed_event& e) const {
-      detail::put_event_header(j, "WebSocketClosedEvent", e.guild_id);
+      hanabi::detail::put_event_header(j, "WebSocketClosedEvent", e.guild_id);
       j["code"] = e.code;
       j["reason"] = e.reason;
       j["byRemote"] = e.by_remote;
     }
-    void operator()(const unknown_event& e) const { detail::put_event_header(j, e.type.c_str(), e.guild_id); }
+    void operator()(const unknown_event& e) const { hanabi::detail::put_event_header(j, e.type.c_str(), e.guild_id); }
     void operator()(const unknown_op& o) const { j = {{"op", o.op}}; }
   };
   std::visit(visitor{j}, m);
@@ -246,7 +248,7 @@ HANABI_DECL void to_json(nlohmann::json& j, const ws_message& m) {
 
 HANABI_DECL void to_json(nlohmann::json& j, const version& v) {
   j = {{"semver", v.semver}, {"major", v.major}, {"minor", v.minor}, {"patch", v.patch},
-       {"preRelease", detail::or_null(v.pre_release)}};
+       {"preRelease", hanabi::detail::or_null(v.pre_release)}};
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const git_info& g) {
@@ -271,25 +273,25 @@ HANABI_DECL void to_json(nlohmann::json& j, const route_planner_status& s) {
   struct visitor {
     nlohmann::json& j;
     void operator()(const rotating_ip_route_planner& d) const {
-      auto details = detail::planner_details(d.ip_block, d.failing_addresses);
+      auto details = hanabi::detail::planner_details(d.ip_block, d.failing_addresses);
       details["rotateIndex"] = d.rotate_index;
       details["ipIndex"] = d.ip_index;
       details["currentAddress"] = d.current_address;
       j = {{"class", "RotatingIpRoutePlanner"}, {"details", details}};
     }
     void operator()(const nano_ip_route_planner& d) const {
-      auto details = detail::planner_details(d.ip_block, d.failing_addresses);
+      auto details = hanabi::detail::planner_details(d.ip_block, d.failing_addresses);
       details["currentAddressIndex"] = d.current_address_index;
       j = {{"class", "NanoIpRoutePlanner"}, {"details", details}};
     }
     void operator()(const rotating_nano_ip_route_planner& d) const {
-      auto details = detail::planner_details(d.ip_block, d.failing_addresses);
+      auto details = hanabi::detail::planner_details(d.ip_block, d.failing_addresses);
       details["blockIndex"] = d.block_index;
       details["currentAddressIndex"] = d.current_address_index;
       j = {{"class", "RotatingNanoIpRoutePlanner"}, {"details", details}};
     }
     void operator()(const balancing_ip_route_planner& d) const {
-      j = {{"class", "BalancingIpRoutePlanner"}, {"details", detail::planner_details(d.ip_block, d.failing_addresses)}};
+      j = {{"class", "BalancingIpRoutePlanner"}, {"details", hanabi::detail::planner_details(d.ip_block, d.failing_addresses)}};
     }
     void operator()(const no_route_planner&) const { j = {{"class", nullptr}, {"details", nullptr}}; }
   };

@@ -25,6 +25,10 @@
 #include <string_view>
 #include <vector>
 
+namespace hanabi::detail {
+struct json_decoder_state;
+}  // namespace hanabi::detail
+
 namespace hanabi::protocol {
 
 /// Spare bytes simdjson may read past the end of the input (SIMDJSON_PADDING).
@@ -47,10 +51,6 @@ class padded_view {
   const char* data_;
   std::size_t size_;
 };
-
-namespace detail {
-struct decoder_state;
-}
 
 /// A reusable decoder: owns the simdjson parser and a padded copy buffer, so decoding the
 /// next message allocates nothing once both have grown to the largest message seen.
@@ -102,7 +102,7 @@ class decoder {
   HANABI_DECL result<void> decode_into(padded_view, std::vector<std::string>&);
   HANABI_DECL result<void> decode_into(padded_view, lavalink_error&);
 
-  std::unique_ptr<detail::decoder_state> state_;
+  std::unique_ptr<hanabi::detail::json_decoder_state> state_;
 };
 
 /// One-shot convenience: decodes with a temporary decoder. Prefer a long-lived decoder on hot paths.
