@@ -30,3 +30,8 @@
 #include <hanabi/impl/storage_memory.ipp>
 #include <hanabi/impl/storage_sqlite_connection.ipp>
 #include <hanabi/impl/storage_sqlite.ipp>
+#include <hanabi/impl/remote_codec.ipp>
+#include <hanabi/impl/remote_fsm.ipp>
+#include <hanabi/impl/remote_link.ipp>
+#include <hanabi/impl/remote_server.ipp>
+#include <hanabi/impl/remote_client.ipp>
