@@ -143,6 +143,10 @@ enum class error : int {
   malformed_message,
   /// The bot is already in a voice channel of this guild.
   bot_busy,
+  /// The peer sent nothing for the configured number of heartbeat intervals and was dropped.
+  peer_unresponsive,
+  /// A newer connection from the same child replaced this one.
+  link_replaced,
 
   // --- Storage (9xx) ---
   /// A playlist with this name already exists for this owner.

@@ -24,3 +24,8 @@
 #include <hanabi/impl/queue_event.ipp>
 #include <hanabi/impl/track_queue.ipp>
 #include <hanabi/impl/node_pool.ipp>
+#include <hanabi/impl/remote_codec.ipp>
+#include <hanabi/impl/remote_fsm.ipp>
+#include <hanabi/impl/remote_link.ipp>
+#include <hanabi/impl/remote_server.ipp>
+#include <hanabi/impl/remote_client.ipp>

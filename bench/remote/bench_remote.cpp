@@ -1,0 +1,273 @@
+// Control link benchmarks on loopback, each with its baseline measured in the same run:
+// - request round trip over a parent/child link (p50, p99) against a raw Beast
+//   WebSocket echo with the same threading shape (caller thread -> client io
+//   thread -> server io thread -> back); goal: p50 <= 2x raw, p99 < 1 ms;
+// - start to 3 children registered, against 3 raw WebSocket connects.
+#include <hanabi/remote/client.hpp>
+#include <hanabi/remote/server.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <future>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+using namespace hanabi;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+struct io_thread {
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+  std::thread thread{[this] { ioc.run(); }};
+  ~io_thread() {
+    work.reset();
+    ioc.stop();
+    thread.join();
+  }
+};
+
+double percentile_us(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+// --- the baseline: a raw WebSocket echo -------------------------------------------------
+
+class echo_session : public std::enable_shared_from_this<echo_session> {
+ public:
+  explicit echo_session(tcp::socket s) : ws_(std::move(s)) {}
+  void start() {
+    ws_.async_accept([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->read();
+    });
+  }
+
+ private:
+  void read() {
+    ws_.async_read(buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      self->ws_.text(true);
+      self->ws_.async_write(self->buf_.data(), [self](beast::error_code ec, std::size_t) {
+        if (ec) return;
+        self->buf_.consume(self->buf_.size());
+        self->read();
+      });
+    });
+  }
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buf_;
+};
+
+class echo_server {
+ public:
+  explicit echo_server(asio::io_context& ioc) : acceptor_(ioc, {asio::ip::make_address("127.0.0.1"), 0}) { accept(); }
+  tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+
+ private:
+  void accept() {
+    acceptor_.async_accept([this](beast::error_code ec, tcp::socket s) {
+      if (ec) return;
+      std::make_shared<echo_session>(std::move(s))->start();
+      accept();
+    });
+  }
+  tcp::acceptor acceptor_;
+};
+
+// The client side of the echo, driven from the caller's thread like link::async_request.
+class echo_client {
+ public:
+  echo_client(asio::io_context& ioc, tcp::endpoint ep) : ws_(ioc) {
+    ws_.next_layer().connect(ep);
+    ws_.handshake("127.0.0.1", "/");
+    ws_.text(true);
+  }
+  void round_trip(const std::string& frame) {
+    std::promise<void> done;
+    asio::post(ws_.get_executor(), [&] {
+      ws_.async_write(asio::buffer(frame), [&](beast::error_code ec, std::size_t) {
+        if (ec) return done.set_value();
+        ws_.async_read(buf_, [&](beast::error_code, std::size_t) {
+          buf_.consume(buf_.size());
+          done.set_value();
+        });
+      });
+    });
+    done.get_future().wait();
+  }
+
+ private:
+  websocket::stream<tcp::socket> ws_;
+  beast::flat_buffer buf_;
+};
+
+const std::string sample_args = R"({"guild":"123456789012345678","voice":"223456789012345678","level":80})";
+
+std::vector<double> raw_echo_latencies(std::size_t samples) {
+  io_thread server_io;
+  io_thread client_io;
+  echo_server server(server_io.ioc);
+  echo_client client(client_io.ioc, server.endpoint());
+  // The same bytes a request frame carries, so both sides move comparable payloads.
+  std::string frame = R"({"type":"request","id":1,"op":"echo","timeout_ms":5000,"args":)" + sample_args + "}";
+  std::vector<double> out;
+  out.reserve(samples);
+  for (std::size_t i = 0; i < samples; ++i) {
+    auto t = clock_type::now();
+    client.round_trip(frame);
+    out.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t).count());
+  }
+  return out;
+}
+
+// --- the link ----------------------------------------------------------------------------
+
+struct linked {
+  io_thread parent_io;
+  io_thread child_io;
+  std::unique_ptr<remote::server> parent;
+  std::unique_ptr<remote::client> child;
+
+  linked() {
+    remote::server_config pc;
+    pc.token = secret{"bench"};
+    pc.link.log = logger::none();
+    parent = std::make_unique<remote::server>(parent_io.ioc.get_executor(), pc, remote::link_handlers{});
+    auto ep = parent->listen().value();
+    remote::client_config cc;
+    cc.port = ep.port();
+    cc.name = "bench-child";
+    cc.bot_id = user_id{1};
+    cc.token = secret{"bench"};
+    cc.link.log = logger::none();
+    remote::link_handlers h;
+    h.requests["echo"] = [](const nlohmann::json& args, remote::responder r) { r.ok(args); };
+    child = std::make_unique<remote::client>(child_io.ioc.get_executor(), cc, std::move(h));
+    child->async_run([](error_code) {});
+    while (!parent->find("bench-child")) std::this_thread::sleep_for(1ms);
+  }
+  ~linked() {
+    child->stop();
+    parent->stop();
+    std::this_thread::sleep_for(20ms);  // let the goodbyes go out before the threads stop
+  }
+};
+
+void BM_raw_websocket_echo(benchmark::State& state) {
+  io_thread server_io;
+  io_thread client_io;
+  echo_server server(server_io.ioc);
+  echo_client client(client_io.ioc, server.endpoint());
+  std::string frame = R"({"type":"request","id":1,"op":"echo","timeout_ms":5000,"args":)" + sample_args + "}";
+  std::vector<double> lat;
+  for (auto _ : state) {
+    auto t = clock_type::now();
+    client.round_trip(frame);
+    lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t).count());
+  }
+  state.counters["p50_us"] = percentile_us(lat, 0.50);
+  state.counters["p99_us"] = percentile_us(lat, 0.99);
+}
+BENCHMARK(BM_raw_websocket_echo)->Iterations(20000)->UseRealTime();
+
+void BM_link_request_round_trip(benchmark::State& state) {
+  auto baseline = raw_echo_latencies(20000);
+  linked l;
+  auto link = l.parent->find("bench-child");
+  auto args = nlohmann::json::parse(sample_args);
+  std::vector<double> lat;
+  for (auto _ : state) {
+    auto t = clock_type::now();
+    auto r = link.async_request("echo", args, 5s, asio::use_future).get();
+    lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t).count());
+    benchmark::DoNotOptimize(r);
+  }
+  auto raw_p50 = percentile_us(baseline, 0.50);
+  state.counters["p50_us"] = percentile_us(lat, 0.50);
+  state.counters["p99_us"] = percentile_us(lat, 0.99);
+  state.counters["raw_p50_us"] = raw_p50;
+  state.counters["raw_p99_us"] = percentile_us(baseline, 0.99);
+  state.counters["p50_vs_raw"] = percentile_us(lat, 0.50) / raw_p50;
+}
+BENCHMARK(BM_link_request_round_trip)->Iterations(20000)->UseRealTime();
+
+// --- registration ------------------------------------------------------------------------
+
+double raw_connects_us(unsigned short port, int n, asio::io_context& ioc) {
+  auto t = clock_type::now();
+  std::vector<std::unique_ptr<websocket::stream<tcp::socket>>> conns;
+  for (int i = 0; i < n; ++i) {
+    auto ws = std::make_unique<websocket::stream<tcp::socket>>(ioc);
+    ws->next_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+    ws->handshake("127.0.0.1", "/");
+    conns.push_back(std::move(ws));
+  }
+  return std::chrono::duration<double, std::micro>(clock_type::now() - t).count();
+}
+
+void BM_three_children_registered(benchmark::State& state) {
+  io_thread io;
+  double raw_total = 0;
+  double link_total = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    {
+      echo_server echo(io.ioc);
+      asio::io_context sync_ioc;
+      raw_total += raw_connects_us(echo.endpoint().port(), 3, sync_ioc);
+    }
+    remote::server_config pc;
+    pc.token = secret{"bench"};
+    pc.link.log = logger::none();
+    remote::server parent(io.ioc.get_executor(), pc, remote::link_handlers{});
+    auto port = parent.listen().value().port();
+    state.ResumeTiming();
+
+    auto t = clock_type::now();
+    std::vector<std::unique_ptr<remote::client>> children;
+    for (int i = 0; i < 3; ++i) {
+      remote::client_config cc;
+      cc.port = port;
+      cc.name = "child-" + std::to_string(i);
+      cc.bot_id = user_id{static_cast<std::uint64_t>(i + 1)};
+      cc.token = secret{"bench"};
+      cc.link.log = logger::none();
+      children.push_back(std::make_unique<remote::client>(io.ioc.get_executor(), cc, remote::link_handlers{}));
+      children.back()->async_run([](error_code) {});
+    }
+    while (parent.children().size() < 3) std::this_thread::yield();
+    link_total += std::chrono::duration<double, std::micro>(clock_type::now() - t).count();
+
+    state.PauseTiming();
+    for (auto& c : children) c->stop();
+    parent.stop();
+    std::this_thread::sleep_for(20ms);
+    state.ResumeTiming();
+  }
+  auto n = static_cast<double>(state.iterations());
+  state.counters["register3_us"] = link_total / n;
+  state.counters["raw_connect3_us"] = raw_total / n;
+  state.counters["vs_raw"] = link_total / raw_total;
+}
+BENCHMARK(BM_three_children_registered)->Iterations(50)->UseRealTime();
+
+}  // namespace
