@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -33,16 +34,37 @@ inline std::uint32_t read_utf8_3(std::string_view s, std::size_t i) noexcept {
   if (s.size() - i < 3) return 0;
   const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
   if (!is_utf8_continuation(b1) || !is_utf8_continuation(b2)) return 0;
-  const std::uint32_t cp = (static_cast<unsigned char>(s[i]) & 0x0Fu) << 12 | (b1 & 0x3Fu) << 6 | (b2 & 0x3Fu);
+  const std::uint32_t cp =
+      (static_cast<unsigned char>(s[i]) & 0x0Fu) << 12 | (b1 & 0x3Fu) << 6 | (b2 & 0x3Fu);
   return cp >= 0x800 ? cp : 0;
 }
 
 inline bool is_high_surrogate(std::uint32_t u) noexcept { return u >= 0xD800 && u <= 0xDBFF; }
 inline bool is_low_surrogate(std::uint32_t u) noexcept { return u >= 0xDC00 && u <= 0xDFFF; }
 
+/// True when every byte of `s` is in 01..7F: text that reads the same in UTF-8
+/// and modified UTF-8. Checks 8 bytes at a time, since most track strings are ASCII.
+inline bool is_plain_ascii(std::string_view s) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    // A high bit set, or a zero byte (whose subtraction borrows into its high bit).
+    if (((w | (w - ones)) & highs) != 0) return false;
+  }
+  for (; i < s.size(); ++i)
+    if (static_cast<unsigned char>(s[i]) - 1u >= 0x7Fu) return false;
+  return true;
+}
+
 /// Appends the UTF-8 form of the modified UTF-8 bytes `in` to `out`.
 /// Returns false when `in` is not exactly what Java's writeUTF would produce.
 inline bool append_utf8_from_modified(std::string_view in, std::string& out) {
+  if (is_plain_ascii(in)) {
+    out.append(in);
+    return true;
+  }
   std::size_t i = 0;
   while (i < in.size()) {
     // ASCII runs are the common case: copy them in one go.
@@ -94,6 +116,10 @@ inline bool append_utf8_from_modified(std::string_view in, std::string& out) {
 /// Returns false when `in` is not valid UTF-8 (overlong forms, encoded
 /// surrogates, code points above U+10FFFF, truncated sequences).
 inline bool append_modified_from_utf8(std::string_view in, std::string& out) {
+  if (is_plain_ascii(in)) {
+    out.append(in);
+    return true;
+  }
   std::size_t i = 0;
   while (i < in.size()) {
     std::size_t run = i;

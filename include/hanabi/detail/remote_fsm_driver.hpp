@@ -10,6 +10,8 @@
 #include <hanabi/detail/remote_fsm.hpp>
 #include <hanabi/remote/link.hpp>
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -54,9 +56,16 @@ class remote_link : public std::enable_shared_from_this<remote_link> {
   HANABI_DECL remote_counters counters() const;
 
  private:
+  // Runs f on the strand later; for calls that may complete a caller's handler.
   template <class F>
   void on_strand(F&& f) {
     boost::asio::post(ws_.get_executor(), [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(); });
+  }
+  // Runs f on the strand, at once when already on it (a handler answering inline
+  // saves a hop); only for calls that never complete a caller's handler.
+  template <class F>
+  void on_strand_now(F&& f) {
+    boost::asio::dispatch(ws_.get_executor(), [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(); });
   }
   void start_core();
   void read();

@@ -15,10 +15,12 @@ queued_track::queued_track(private_tag, const protocol::track& t)
                                      t.info.source_name};
   std::size_t total = 0;
   for (auto f : fields) total += f.size();
-  text_.reserve(total);
+  text_ = std::make_unique_for_overwrite<char[]>(total);
+  std::size_t end = 0;
   for (std::size_t i = 0; i < ends_.size(); ++i) {
-    text_.append(fields[i]);
-    ends_[i] = static_cast<std::uint32_t>(text_.size());
+    std::copy(fields[i].begin(), fields[i].end(), text_.get() + end);
+    end += fields[i].size();
+    ends_[i] = static_cast<std::uint32_t>(end);
   }
   if (!t.plugin_info.is_null() && !t.plugin_info.empty())
     plugin_info_ = std::make_unique<const nlohmann::json>(t.plugin_info);
@@ -34,7 +36,7 @@ const nlohmann::json& queued_track::plugin_info() const noexcept {
 }
 
 bool operator==(const queued_track& a, const queued_track& b) noexcept {
-  return a.text_ == b.text_ && a.ends_ == b.ends_ && a.is_stream_ == b.is_stream_ &&
+  return a.ends_ == b.ends_ && std::equal(a.text_.get(), a.text_.get() + a.ends_.back(), b.text_.get()) && a.is_stream_ == b.is_stream_ &&
          a.is_seekable_ == b.is_seekable_ && a.length_ == b.length_ && a.plugin_info() == b.plugin_info();
 }
 

@@ -90,7 +90,7 @@ HANABI_DECL void remote_link::request(std::string op, nlohmann::json args, std::
 }
 
 HANABI_DECL void remote_link::event(std::string op, nlohmann::json payload) {
-  on_strand([this, op = std::move(op), payload = std::move(payload)]() mutable {
+  on_strand_now([this, op = std::move(op), payload = std::move(payload)]() mutable {
     auto sent = fsm_.send_event(op, std::move(payload));
     if (!sent) config_.log.debug("event '{}' dropped: {}", op, sent.error().what());
     flush();
@@ -98,14 +98,14 @@ HANABI_DECL void remote_link::event(std::string op, nlohmann::json payload) {
 }
 
 HANABI_DECL void remote_link::answer(std::uint64_t id, nlohmann::json result) {
-  on_strand([this, id, result = std::move(result)]() mutable {
+  on_strand_now([this, id, result = std::move(result)]() mutable {
     fsm_.respond(id, std::move(result));
     flush();
   });
 }
 
 HANABI_DECL void remote_link::answer_error(std::uint64_t id, remote::remote_error err) {
-  on_strand([this, id, err = std::move(err)]() mutable {
+  on_strand_now([this, id, err = std::move(err)]() mutable {
     fsm_.respond_error(id, std::move(err));
     flush();
   });
@@ -187,15 +187,14 @@ void remote_link::close_transport() {
   ws_.async_close(why, [self = shared_from_this()](error_code ec) { self->finish(ec); });
 }
 
+// Re-arms only when the core needs to wake earlier than the armed time: a wait
+// that fires early just ticks and re-arms, which is far cheaper than resetting
+// the timer for every request's (later) deadline.
 void remote_link::arm_timer() {
   if (finished_) return;
   auto due = fsm_.next_wakeup();
-  if (due == armed_for_) return;
+  if (due >= armed_for_) return;
   armed_for_ = due;
-  if (due == remote_clock::time_point::max()) {
-    timer_.cancel();
-    return;
-  }
   timer_.expires_at(due);
   timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (ec == asio::error::operation_aborted) return;

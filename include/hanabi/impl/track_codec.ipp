@@ -54,7 +54,7 @@ class track_field_reader {
   bool read_bool(bool& v, const char* field) {
     std::uint8_t b = 0;
     if (!read_u8(b, field)) return false;
-    if (b > 1) return fail(error::invalid_track_field, std::string("The ") + field + " byte is neither 0 nor 1.");
+    if (b > 1) return fail(error::invalid_track_field, "The ", field, " byte is neither 0 nor 1.");
     v = b == 1;
     return true;
   }
@@ -75,7 +75,7 @@ class track_field_reader {
     v.clear();
     v.reserve(n);
     if (!append_utf8_from_modified(text, v))
-      return fail(error::invalid_modified_utf8, std::string("The ") + field + " is not valid modified UTF-8.");
+      return fail(error::invalid_modified_utf8, "The ", field, " is not valid modified UTF-8.");
     return true;
   }
 
@@ -92,14 +92,15 @@ class track_field_reader {
  private:
   bool take(std::size_t n, std::string_view& out, const char* field) {
     if (rest_.size() < n)
-      return fail(error::truncated_track, std::string("The track message ends inside the ") + field + ".");
+      return fail(error::truncated_track, "The track message ends inside the ", field, ".");
     out = rest_.substr(0, n);
     rest_.remove_prefix(n);
     return true;
   }
 
-  bool fail(error e, std::string message) {
-    failure_ = failure{e, std::move(message)};
+  // Out of line and cold: building the message must not weigh on the reads that succeed.
+  [[gnu::cold, gnu::noinline]] bool fail(error e, const char* before, const char* field, const char* after) {
+    failure_ = failure{e, std::string(before) + field + after};
     return false;
   }
 
@@ -167,11 +168,11 @@ class track_message_writer {
     const std::size_t length_at = out_.size();
     out_.append(2, '\0');
     if (!append_modified_from_utf8(v, out_))
-      return fail(error::invalid_argument, std::string("The ") + field + " is not valid UTF-8.");
+      return fail(error::invalid_argument, "The ", field, " is not valid UTF-8.");
     const std::size_t n = out_.size() - length_at - 2;
     if (n > max_utf_bytes)
-      return fail(error::string_too_long, std::string("The ") + field + " takes " + std::to_string(n) +
-                                              " bytes in modified UTF-8; a track blob holds at most 65535.");
+      return fail(error::string_too_long, "The ", field,
+                  " is longer than the 65535 bytes of modified UTF-8 a track blob holds.");
     out_[length_at] = static_cast<char>(n >> 8);
     out_[length_at + 1] = static_cast<char>(n & 0xFF);
     return true;
@@ -187,8 +188,8 @@ class track_message_writer {
   failure take_failure() noexcept { return std::move(failure_); }
 
  private:
-  bool fail(error e, std::string message) {
-    failure_ = failure{e, std::move(message)};
+  [[gnu::cold, gnu::noinline]] bool fail(error e, const char* before, const char* field, const char* after) {
+    failure_ = failure{e, std::string(before) + field + after};
     return false;
   }
 
@@ -235,7 +236,8 @@ inline result<std::string> encode_track_message(const protocol::track_info& info
   std::string& bytes = out.bytes();
   const std::size_t size = bytes.size() - 4;
   if (size > track_size_mask)
-    return failure{error::string_too_long, "The track message is larger than the 30-bit size a header holds."};
+    return failure{error::string_too_long,
+                   "The track message is larger than the 30-bit size a header holds."};
   const std::uint32_t header = std::uint32_t{f.flags} << 30 | static_cast<std::uint32_t>(size);
   for (std::size_t i = 0; i < 4; ++i) bytes[i] = static_cast<char>(header >> (24 - 8 * i) & 0xFF);
   return std::move(bytes);

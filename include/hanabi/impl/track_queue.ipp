@@ -57,6 +57,36 @@ class free_slot_tree {
   std::size_t step_ = 0;
 };
 
+/// A set of identifiers for the duplicates rule: open addressing in one allocation, rather than a
+/// node per identifier, because the rule runs over the whole queue.
+class identifier_set {
+ public:
+  explicit identifier_set(std::size_t expected) {
+    std::size_t capacity = 16;
+    while (capacity < 2 * expected) capacity *= 2;
+    keys_.resize(capacity);
+    used_.resize(capacity, false);
+    mask_ = capacity - 1;
+  }
+
+  /// True when `key` was not in the set yet.
+  bool insert(std::string_view key) {
+    for (std::size_t i = std::hash<std::string_view>{}(key) & mask_;; i = (i + 1) & mask_) {
+      if (!used_[i]) {
+        used_[i] = true;
+        keys_[i] = key;
+        return true;
+      }
+      if (keys_[i] == key) return false;
+    }
+  }
+
+ private:
+  std::vector<std::string_view> keys_;
+  std::vector<bool> used_;
+  std::size_t mask_ = 0;
+};
+
 }  // namespace detail
 
 track_queue::track_queue(queue_config config) : config_(std::move(config)), rng_(config_.seed) {}
@@ -72,11 +102,12 @@ track_queue::slot_index track_queue::store(queue_item item) {
   if (!free_slots_.empty()) {
     const slot_index s = free_slots_.back();
     free_slots_.pop_back();
-    slots_[s] = std::move(item);
+    slot(s) = std::move(item);
     return s;
   }
-  slots_.push_back(std::move(item));
-  return static_cast<slot_index>(slots_.size() - 1);
+  if (chunks_.empty() || chunks_.back().size() == chunk_size) chunks_.emplace_back().reserve(chunk_size);
+  chunks_.back().push_back(std::move(item));
+  return static_cast<slot_index>((chunks_.size() - 1) * chunk_size + chunks_.back().size() - 1);
 }
 
 result<void> track_queue::commit(queue_event::change_type change) {
@@ -122,15 +153,18 @@ result<void> track_queue::apply_inserted(const queue_change::inserted& c) {
     new_slots.push_back(store(item));
     next_id_ = std::max(next_id_, item.id + 1);
   }
-  // Fill from the back: old items slide right past the new ones; the untouched prefix stays put.
+  // Fill from the back: the old items after each new one slide right in one block; the untouched
+  // prefix stays put.
   order_.resize(n + k);
-  std::size_t old_left = n, new_left = k;
-  for (std::size_t dst = n + k; new_left > 0;) {
-    --dst;
-    if (c.positions[new_left - 1] == dst + 1)
-      order_[dst] = new_slots[--new_left];
-    else
-      order_[dst] = order_[--old_left];
+  std::size_t old_end = n, dst_end = n + k;
+  for (std::size_t j = k; j-- > 0;) {
+    const std::size_t at = c.positions[j] - 1, old_begin = at - j;
+    std::copy_backward(order_.begin() + static_cast<std::ptrdiff_t>(old_begin),
+                       order_.begin() + static_cast<std::ptrdiff_t>(old_end),
+                       order_.begin() + static_cast<std::ptrdiff_t>(dst_end));
+    order_[at] = new_slots[j];
+    old_end = old_begin;
+    dst_end = at;
   }
   if (current_ != 0)
     for (std::size_t p : c.positions)
@@ -146,19 +180,18 @@ result<void> track_queue::apply_removed(const queue_change::removed& c) {
       return detail::queue_mismatch("removed positions must ascend within the queue");
   std::size_t removed_before_current = 0;
   bool current_removed = false;
-  std::size_t dst = c.positions.front() - 1, next = 0;
-  for (std::size_t src = dst; src < n; ++src) {
-    if (next < c.positions.size() && c.positions[next] == src + 1) {
-      ++next;
-      if (src + 1 <= current_) ++removed_before_current;
-      if (src + 1 == current_) current_removed = true;
-      slots_[order_[src]] = queue_item{};
-      free_slots_.push_back(order_[src]);
-    } else {
-      order_[dst++] = order_[src];
-    }
+  // Release each removed slot, then close the gap by moving the block up to the next removed one.
+  auto dst = order_.begin() + static_cast<std::ptrdiff_t>(c.positions.front() - 1);
+  for (std::size_t i = 0; i < c.positions.size(); ++i) {
+    const std::size_t p = c.positions[i];
+    if (p <= current_) ++removed_before_current;
+    if (p == current_) current_removed = true;
+    slot(order_[p - 1]) = queue_item{};
+    free_slots_.push_back(order_[p - 1]);
+    const std::size_t block_end = i + 1 < c.positions.size() ? c.positions[i + 1] - 1 : n;
+    dst = std::copy(order_.begin() + static_cast<std::ptrdiff_t>(p), order_.begin() + static_cast<std::ptrdiff_t>(block_end), dst);
   }
-  order_.resize(dst);
+  order_.resize(n - c.positions.size());
   current_ -= removed_before_current;
   if (current_removed) active_ = false;
   return {};
@@ -208,7 +241,7 @@ result<void> track_queue::apply_reordered(const queue_change::reordered& c) {
   if (c.by_shuffle) {
     shuffle_memory_.clear();
     shuffle_memory_.reserve(u);
-    for (slot_index s : before) shuffle_memory_.push_back(slots_[s].id);
+    for (slot_index s : before) shuffle_memory_.push_back(slot(s).id);
   } else {
     shuffle_memory_.clear();
   }
@@ -218,7 +251,7 @@ result<void> track_queue::apply_reordered(const queue_change::reordered& c) {
 
 result<void> track_queue::apply_cleared(const queue_change::cleared& c) {
   if (!c.upcoming_only) {
-    slots_.clear();
+    chunks_.clear();
     free_slots_.clear();
     order_.clear();
     shuffle_memory_.clear();
@@ -227,7 +260,7 @@ result<void> track_queue::apply_cleared(const queue_change::cleared& c) {
     return {};
   }
   for (std::size_t i = current_; i < order_.size(); ++i) {
-    slots_[order_[i]] = queue_item{};
+    slot(order_[i]) = queue_item{};
     free_slots_.push_back(order_[i]);
   }
   order_.resize(current_);
@@ -465,9 +498,8 @@ result<std::vector<queue_item>> track_queue::dequeue_source(std::string_view sou
 }
 
 result<std::vector<queue_item>> track_queue::dequeue_duplicates(dequeue_scope scope) {
-  std::unordered_set<std::string_view> seen;
-  return dequeue_where([&seen](const queue_item& item) { return !seen.insert(item.track->identifier()).second; },
-                       scope);
+  detail::identifier_set seen(size());
+  return dequeue_where([&seen](const queue_item& item) { return !seen.insert(item.track->identifier()); }, scope);
 }
 
 result<std::size_t> track_queue::clear_upcoming() {

@@ -55,10 +55,10 @@ class queued_track {
  private:
   std::string_view field(std::size_t i) const noexcept {
     const std::uint32_t begin = i == 0 ? 0 : ends_[i - 1];
-    return std::string_view(text_).substr(begin, ends_[i] - begin);
+    return {text_.get() + begin, ends_[i] - begin};
   }
 
-  std::string text_;                      // encoded, identifier, title, author, source_name back to back
+  std::unique_ptr<char[]> text_;          // encoded, identifier, title, author, source_name back to back
   std::array<std::uint32_t, 5> ends_{};   // where each field of text_ ends
   bool is_stream_ = false;
   bool is_seekable_ = false;

@@ -242,8 +242,11 @@ class track_queue {
  private:
   using slot_index = std::uint32_t;
 
-  const queue_item& at_index(std::size_t i) const noexcept { return slots_[order_[i]]; }
-  queue_item& at_index(std::size_t i) noexcept { return slots_[order_[i]]; }
+  static constexpr std::size_t chunk_size = 1024;
+  const queue_item& slot(slot_index s) const noexcept { return chunks_[s / chunk_size][s % chunk_size]; }
+  queue_item& slot(slot_index s) noexcept { return chunks_[s / chunk_size][s % chunk_size]; }
+  const queue_item& at_index(std::size_t i) const noexcept { return slot(order_[i]); }
+  queue_item& at_index(std::size_t i) noexcept { return slot(order_[i]); }
 
   HANABI_DECL result<void> commit(queue_event::change_type change);
   HANABI_DECL result<void> apply_change(const queue_event::change_type& change);
@@ -266,7 +269,10 @@ class track_queue {
 
   queue_config config_;
   detail::queue_rng rng_;
-  std::vector<queue_item> slots_;        // item storage; a slot is reused after its item is removed
+  // Item storage in fixed-size chunks (no growth slack; items never move). Positions map to slots
+  // through order_, so reordering moves 4-byte indices, not items. A slot is reused after its item
+  // is removed.
+  std::vector<std::vector<queue_item>> chunks_;
   std::vector<slot_index> free_slots_;   // slots not holding an item
   std::vector<slot_index> order_;        // the queue: order_[position - 1] is the slot of that item
   std::size_t current_ = 0;

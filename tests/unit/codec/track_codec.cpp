@@ -425,3 +425,27 @@ TEST_CASE("blobs with bad base64 are refused with invalid_base64") {
   REQUIRE(unpadded.has_value());
   CHECK(*unpadded == decode_track(encoded).value());
 }
+
+TEST_CASE("a special byte is found at every position of a long string") {
+  // Plain ASCII is checked 8 bytes at a time; a NUL or non-ASCII byte must be seen in any lane.
+  const std::string ascii(21, 'x');
+  for (std::size_t at = 0; at <= ascii.size(); ++at) {
+    INFO("at " << at);
+    const std::string before = ascii.substr(0, at), after = ascii.substr(at);
+    const auto raw_nul = decode_track(blob_with_raw_title(before + std::string(1, '\0') + after));
+    REQUIRE(raw_nul.has_error());
+    CHECK(raw_nul.error().code == error::invalid_modified_utf8);
+    CHECK(decode_track(blob_with_raw_title(before + "\xC0\x80" + after)).value().info.title ==
+          before + std::string(1, '\0') + after);
+    CHECK(decode_track(blob_with_raw_title(before + "\xC3\xA9" + after)).value().info.title ==
+          before + "\xC3\xA9" + after);
+
+    track_info info;
+    info.source_name = "youtube";
+    info.title = before + std::string(1, '\0') + after;
+    const auto blob = encode_track(info);
+    REQUIRE(blob.has_value());
+    CHECK(to_hex(base64_bytes(*blob)).find("c080") != std::string::npos);
+    CHECK(decode_track(*blob).value().info.title == info.title);
+  }
+}

@@ -240,17 +240,25 @@ struct harness {
   model m;
   std::vector<queue_event> events;
   detail::queue_rng dice;
-  std::vector<queue_item> prototypes;
+  const std::vector<queue_item>& prototypes;
 
   // The mirror starts equal to the queue (same seed) and then only sees the events.
-  explicit harness(std::uint64_t seed) : q(config(seed)), mirror(queue_config{seed, {}, {}}), dice(seed * 7919 + 1) {
+  explicit harness(std::uint64_t seed)
+      : q(config(seed)), mirror(queue_config{seed, {}, {}}), dice(seed * 7919 + 1), prototypes(all_prototypes()) {
     m.rng = detail::queue_rng(seed);
-    for (std::uint64_t r = 1; r <= 3; ++r)
-      for (const char* l : labels)
-        for (const char* source : {"youtube", "http"}) {
-          auto item = make_queue_item(test::make_track(l, 1000, false, source), user_id{r}, 0);
-          prototypes.push_back(item);
-        }
+  }
+
+  // 5 labels x 3 requesters x 2 sources, built once: items share their tracks.
+  static const std::vector<queue_item>& all_prototypes() {
+    static const std::vector<queue_item> all = [] {
+      std::vector<queue_item> out;
+      for (std::uint64_t r = 1; r <= 3; ++r)
+        for (const char* l : labels)
+          for (const char* source : {"youtube", "http"})
+            out.push_back(make_queue_item(test::make_track(l, 1000, false, source), user_id{r}, 0));
+      return out;
+    }();
+    return all;
   }
 
   queue_config config(std::uint64_t seed) {
@@ -274,6 +282,13 @@ struct harness {
     }
   }
 
+  // Catch's CHECK costs more than the operation itself; count mismatches and report them at the end.
+  int mismatches = 0;
+  template <class T>
+  void expect(const T& got, const T& want) {
+    if (!(got == want)) ++mismatches;
+  }
+
   template <class R>
   static error code_of(const R& r) {
     return r ? error{} : static_cast<error>(r.error().code.value());
@@ -289,7 +304,7 @@ struct harness {
         enqueue_options o{static_cast<enqueue_mode>(roll(4)), roll(4) == 0, roll(3) == 0,
                           user_id{roll(3) == 0 ? roll(4) : 0}};
         const auto want = m.enqueue(mi, o.mode, o.shuffle, o.reverse, o.caller.value());
-        CHECK(code_of(q.enqueue(real, o)) == want);
+        expect(code_of(q.enqueue(real, o)), want);
         return "enqueue";
       }
       case 2: {
@@ -299,25 +314,25 @@ struct harness {
         if (real.empty()) return "skip";
         const auto p = position();
         const auto want = m.insert(p, mi);
-        CHECK(code_of(q.insert(p, real)) == want);
+        expect(code_of(q.insert(p, real)), want);
         return "insert";
       }
       case 3: {
         const auto a = position(), b = position();
         const auto want = m.move_range(a, a, b);
-        CHECK(code_of(q.move(a, b)) == want);
+        expect(code_of(q.move(a, b)), want);
         return "move";
       }
       case 4: {
         const auto a = position(), b = position(), c = position();
         const auto want = m.move_range(a, b, c);
-        CHECK(code_of(q.move_range(a, b, c)) == want);
+        expect(code_of(q.move_range(a, b, c)), want);
         return "move_range";
       }
       case 5: {
         const auto a = position(), b = position();
         const auto want = m.swap(a, b);
-        CHECK(code_of(q.swap(a, b)) == want);
+        expect(code_of(q.swap(a, b)), want);
         return "swap";
       }
       case 6: {
@@ -325,7 +340,7 @@ struct harness {
         for (auto& p : ps) p = position();
         const bool allow = roll(2) == 0;
         const auto want = m.remove(ps, allow);
-        CHECK(code_of(q.remove(ps, allow ? removal::allow_current : removal::keep_current)) == want);
+        expect(code_of(q.remove(ps, allow ? removal::allow_current : removal::keep_current)), want);
         return "remove";
       }
       case 7: {
@@ -340,62 +355,63 @@ struct harness {
           for (auto p = a; p <= b; ++p) ps.push_back(p);
           want = m.remove(ps, allow);
         }
-        CHECK(code_of(q.remove_range(a, b, allow ? removal::allow_current : removal::keep_current)) == want);
+        expect(code_of(q.remove_range(a, b, allow ? removal::allow_current : removal::keep_current)), want);
         return "remove_range";
       }
       case 8: {
         const std::uint64_t who = 1 + roll(3);
         const bool history = roll(2) == 0;
         const auto want = m.dequeue([who](const entry& e) { return e.requester == who; }, history);
-        CHECK(code_of(q.dequeue_requester(user_id{who},
-                                          history ? dequeue_scope::upcoming_and_history : dequeue_scope::upcoming)) == want);
+        expect(code_of(q.dequeue_requester(user_id{who},
+                                          history ? dequeue_scope::upcoming_and_history : dequeue_scope::upcoming)), want);
         return "dequeue_requester";
       }
       case 9: {
         const bool history = roll(2) == 0;
         std::set<std::string> seen;
         const auto want = m.dequeue([&seen](const entry& e) { return !seen.insert(e.label).second; }, history);
-        CHECK(code_of(q.dequeue_duplicates(history ? dequeue_scope::upcoming_and_history : dequeue_scope::upcoming)) ==
-              want);
+        expect(code_of(q.dequeue_duplicates(history ? dequeue_scope::upcoming_and_history : dequeue_scope::upcoming)),
+               want);
         return "dequeue_duplicates";
       }
       case 10: {
         const bool history = roll(2) == 0;
         if (roll(2) == 0) {
           const auto want = m.dequeue([](const entry& e) { return e.source == "http"; }, history);
-          CHECK(code_of(q.dequeue_source("http", history ? dequeue_scope::upcoming_and_history
-                                                         : dequeue_scope::upcoming)) == want);
+          expect(code_of(q.dequeue_source("http", history ? dequeue_scope::upcoming_and_history
+                                                          : dequeue_scope::upcoming)),
+                 want);
           return "dequeue_source";
         }
         const auto want = m.dequeue([](const entry& e) { return e.requester == 2; }, history);
-        CHECK(code_of(q.dequeue_absent({user_id{1}, user_id{3}}, history ? dequeue_scope::upcoming_and_history
-                                                                         : dequeue_scope::upcoming)) == want);
+        expect(code_of(q.dequeue_absent({user_id{1}, user_id{3}}, history ? dequeue_scope::upcoming_and_history
+                                                                         : dequeue_scope::upcoming)), want);
         return "dequeue_absent";
       }
       case 11: {
         if (roll(3) == 0) {
           const auto want = m.clear();
-          CHECK(code_of(q.clear()) == want);
+          expect(code_of(q.clear()), want);
           return "clear";
         }
         const auto want = m.clear_upcoming();
-        CHECK(code_of(q.clear_upcoming()) == want);
+        expect(code_of(q.clear_upcoming()), want);
         return "clear_upcoming";
       }
       case 12: {
         if (roll(2) == 0) {
           const auto want = m.shuffle();
-          CHECK(code_of(q.shuffle()) == want);
+          expect(code_of(q.shuffle()), want);
           return "shuffle";
         }
         const auto want = m.unshuffle();
-        CHECK(code_of(q.unshuffle()) == want);
+        expect(code_of(q.unshuffle()), want);
         return "unshuffle";
       }
       case 13: {
         const auto by = static_cast<std::ptrdiff_t>(roll(q.size() * 2 + 3)) - static_cast<std::ptrdiff_t>(q.size() + 1);
         const auto want = m.skip_by(by);
-        CHECK(code_of(q.skip_by(by)) == want);
+        expect(code_of(q.skip_by(by)), want);
         return "skip_by";
       }
       case 14: {
@@ -403,17 +419,17 @@ struct harness {
           case 0: {
             const auto p = position();
             const auto want = m.skip_to(p);
-            CHECK(code_of(q.skip_to(p)) == want);
+            expect(code_of(q.skip_to(p)), want);
             return "skip_to";
           }
           case 1: {
             const auto want = m.back();
-            CHECK(code_of(q.back()) == want);
+            expect(code_of(q.back()), want);
             return "back";
           }
           default: {
             const auto want = m.start();
-            CHECK(code_of(q.start()) == want);
+            expect(code_of(q.start()), want);
             return "start";
           }
         }
@@ -421,13 +437,13 @@ struct harness {
       case 15: {
         const auto mode = static_cast<repeat_mode>(roll(3));
         const auto want = m.set_repeat(mode);
-        CHECK(code_of(q.set_repeat(mode)) == want);
+        expect(code_of(q.set_repeat(mode)), want);
         return "set_repeat";
       }
       default: {
         const auto reason = static_cast<protocol::track_end_reason>(roll(5));
         const auto want = m.advance(reason);
-        CHECK(q.advance(reason).action == want);
+        expect(q.advance(reason).action, want);
         return "advance";
       }
     }
@@ -458,20 +474,21 @@ TEST_CASE("track_queue agrees with the reference model on 100,000 random operati
     std::string trail;
     for (int i = 0; i < steps; ++i) {
       trail += h.step() + " ";
-      if (!h.same()) {
+      if (h.mismatches != 0 || !h.same()) {
         ++failures;
-        FAIL_CHECK("seed " << seed << " diverged after: " << trail << "\nqueue: " << test::picture(h.q));
+        FAIL_CHECK("seed " << seed << " diverged (result or state) after: " << trail << "\nqueue: " << test::picture(h.q));
         break;
       }
     }
     // The mirror, fed only with the events, is identical.
-    for (const auto& e : h.events) REQUIRE(h.mirror.apply(e));
-    if (!(h.mirror == h.q)) {
+    bool applied = true;
+    for (const auto& e : h.events) applied = applied && h.mirror.apply(e).has_value();
+    if (!applied || !(h.mirror == h.q)) {
       ++failures;
       FAIL_CHECK("seed " << seed << ": replaying the events gave a different queue after " << trail << "\n"
                          << h.q.snapshot().dump() << "\n" << h.mirror.snapshot().dump());
     }
-    if (seed % 16 == 0) {
+    if (seed % 64 == 0) {
       auto restored = track_queue::restore(nlohmann::json::parse(h.q.snapshot().dump()));
       REQUIRE(restored);
       if (!(*restored == h.q)) {
