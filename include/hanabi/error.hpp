@@ -161,6 +161,8 @@ enum class error : int {
   invalid_time,
   /// The database failed (I/O error, corruption, constraint); diagnostics carry its message.
   storage_failure,
+  /// A journal event does not follow the session's stored version, or a snapshot is older than the stored one.
+  version_conflict,
 };
 
 /// Coarse groups of errors, for callers that branch on the kind of failure.

@@ -31,6 +31,12 @@
 #include <hanabi/impl/queue_event.ipp>
 #include <hanabi/impl/track_queue.ipp>
 #include <hanabi/impl/node_pool.ipp>
+#include <hanabi/impl/storage_time.ipp>
+#include <hanabi/impl/storage_playlist.ipp>
+#include <hanabi/impl/storage_core.ipp>
+#include <hanabi/impl/storage_memory.ipp>
+#include <hanabi/impl/storage_sqlite_connection.ipp>
+#include <hanabi/impl/storage_sqlite.ipp>
 #include <hanabi/impl/remote_codec.ipp>
 #include <hanabi/impl/remote_fsm.ipp>
 #include <hanabi/impl/remote_link.ipp>

@@ -264,11 +264,9 @@ bool for_each_field(od::value& v, json_decode_context& ctx, F&& on_field) {
   return for_each_field(obj, ctx, std::forward<F>(on_field));
 }
 
-/// Calls on_element(index, value) for each element of the array `v`.
+/// Calls on_element(index, value) for each element of `arr`; on_element returns false on failure.
 template <class F>
-bool for_each_element(od::value& v, json_decode_context& ctx, F&& on_element) {
-  od::array arr;
-  if (auto e = v.get_array().get(arr)) return fail_read(ctx, e, v, expect_array);
+bool for_each_element(od::array& arr, json_decode_context& ctx, F&& on_element) {
   std::size_t index = 0;
   for (auto element_result : arr) {
     od::value element;
@@ -277,6 +275,27 @@ bool for_each_element(od::value& v, json_decode_context& ctx, F&& on_element) {
     ++index;
   }
   return true;
+}
+
+/// Calls on_element(index, value) for each element of the JSON value `v`, which must be an array.
+template <class F>
+bool for_each_element(od::value& v, json_decode_context& ctx, F&& on_element) {
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return fail_read(ctx, e, v, expect_array);
+  return for_each_element(arr, ctx, std::forward<F>(on_element));
+}
+
+/// Decodes an array of large elements into `out`, sized up front: counting the elements
+/// (a walk over structural indexes only) is cheaper than regrowing a vector of tracks.
+template <class T, class ReadElement>
+bool read_counted(od::value& v, std::vector<T>& out, json_decode_context& ctx, ReadElement&& read_element) {
+  out.clear();
+  od::array arr;
+  if (auto e = v.get_array().get(arr)) return fail_read(ctx, e, v, expect_array);
+  std::size_t count = 0;
+  if (auto e = arr.count_elements().get(count)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+  out.reserve(count);
+  return for_each_element(arr, ctx, [&](std::size_t, od::value& e) { return read_element(e, out.emplace_back()); });
 }
 
 /// Tracks which required fields were seen; names the first missing one. `names` must outlive it

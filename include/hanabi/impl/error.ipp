@@ -73,6 +73,7 @@ inline const char* error_message(error e) noexcept {
     case error::access_denied: return "That record is private to its owner.";
     case error::invalid_time: return "The time is invalid.";
     case error::storage_failure: return "The store failed.";
+    case error::version_conflict: return "The change does not follow the stored version.";
   }
   return "Unknown hanabi error.";
 }

@@ -433,7 +433,12 @@ HANABI_DECL void node::unsubscribe(std::size_t id) {
 
 // --- operations ---
 
-HANABI_DECL asio::awaitable<result<void>> node::run_op(detail::node_ptr n) { return n->run(); }
+// Each operation is a coroutine of its own that holds `n`, so the node_impl outlives
+// every coroutine running on it even when the node object is destroyed first.
+HANABI_DECL asio::awaitable<result<void>> node::run_op(detail::node_ptr n) {
+  auto r = co_await n->run();
+  co_return r;
+}
 
 HANABI_DECL asio::awaitable<result<std::string>> node::wait_ready_op(detail::node_ptr n) {
   auto s = co_await n->live_session();

@@ -63,8 +63,7 @@ inline bool read(od::value& v, p::track& out, json_decode_context& ctx) {
 }
 
 inline bool read(od::value& v, std::vector<p::track>& out, json_decode_context& ctx) {
-  out.clear();
-  return for_each_element(v, ctx, [&](std::size_t, od::value& e) { return read(e, out.emplace_back(), ctx); });
+  return read_counted(v, out, ctx, [&](od::value& e, p::track& element) { return read(e, element, ctx); });
 }
 
 inline bool read(od::value& v, p::playlist_info& out, json_decode_context& ctx) {
@@ -330,8 +329,7 @@ inline bool read(od::value& v, p::player& out, json_decode_context& ctx) {
 }
 
 inline bool read(od::value& v, std::vector<p::player>& out, json_decode_context& ctx) {
-  out.clear();
-  return for_each_element(v, ctx, [&](std::size_t, od::value& e) { return read(e, out.emplace_back(), ctx); });
+  return read_counted(v, out, ctx, [&](od::value& e, p::player& element) { return read(e, element, ctx); });
 }
 
 // A nullable request field: null is kept as an explicit null.

@@ -10,7 +10,7 @@
 #include <hanabi/protocol/track_codec.hpp>
 #include <hanabi/testing/fake_node.hpp>
 
-#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -81,11 +81,13 @@ struct player {
   bool connected = false;
   std::optional<std::int64_t> end_time;
   bool stuck = false;
+  bool ending = false;  // at its milestone: the position no longer advances while events go out
   // Position = base_position + (now - base_at) * time_scale * rate while advancing.
   std::int64_t base_position = 0;
   steady::time_point base_at{};
   std::uint64_t generation = 0;      // bumped when the track changes; stale update timers compare it
   std::uint64_t milestone_gen = 0;   // bumped on every reschedule; stale milestone timers compare it
+  std::int64_t milestone_position = 0;  // where the track is when its milestone fires
   asio::steady_timer milestone;  // the track's next event (end, exception, stuck)
   asio::steady_timer updates;    // periodic playerUpdate
 };
@@ -365,13 +367,14 @@ class node_core {
 
   // --- Playback ---
   bool advancing(const player& p) const {
-    return p.track && !p.paused && !p.stuck && p.behaviour != track_behaviour::gets_stuck;
+    return p.track && !p.paused && !p.stuck && !p.ending && p.behaviour != track_behaviour::gets_stuck;
   }
   std::int64_t position(const player& p) const {
     if (!p.track) return 0;
     std::int64_t pos = p.base_position;
     if (advancing(p)) pos += static_cast<std::int64_t>(static_cast<double>(sim_elapsed(p.base_at, steady::now())) * p.rate);
     if (!p.track->info.is_stream) pos = std::min(pos, p.track->info.length);
+    if (p.end_time) pos = std::min(pos, *p.end_time);  // the end marker stops the track there
     return std::max<std::int64_t>(pos, 0);
   }
   void rebase(player& p) {
@@ -414,6 +417,7 @@ class node_core {
     p.track.reset();
     p.end_time.reset();
     p.stuck = false;
+    p.ending = false;
     p.base_position = 0;
     ++p.generation;
     ++p.milestone_gen;
@@ -446,6 +450,7 @@ class node_core {
     if (!p.track) return;
     std::optional<double> sim_ms;  // simulated ms of playback until the event
     const auto pos = position(p);
+    p.milestone_position = pos;
     const double rate = p.rate > 0 ? p.rate : 0;
     switch (p.behaviour) {
       case track_behaviour::fails_to_load: sim_ms = 0; break;
@@ -453,7 +458,10 @@ class node_core {
         if (!p.stuck) sim_ms = static_cast<double>(options_.stuck_threshold_ms) * (p.paused ? -1 : 1);
         break;
       case track_behaviour::stream:
-        if (p.end_time && advancing(p) && rate > 0) sim_ms = static_cast<double>(*p.end_time - pos) / rate;
+        if (p.end_time && advancing(p) && rate > 0) {
+          sim_ms = static_cast<double>(*p.end_time - pos) / rate;
+          p.milestone_position = *p.end_time;
+        }
         break;
       case track_behaviour::plays:
       case track_behaviour::throws_midway: {
@@ -462,6 +470,7 @@ class node_core {
         if (p.behaviour == track_behaviour::throws_midway) target = std::min(target, target / 2);
         if (p.end_time) target = std::min(target, *p.end_time);
         sim_ms = static_cast<double>(target - pos) / rate;
+        p.milestone_position = target;
         break;
       }
     }
@@ -479,7 +488,11 @@ class node_core {
     });
   }
   void on_milestone(session& s, player& p) {
-    const auto pos = position(p);
+    // The timer fires a little late; the track is exactly at its milestone.
+    p.base_position = p.milestone_position;
+    p.base_at = steady::now();
+    p.ending = p.behaviour != track_behaviour::gets_stuck;
+    const auto pos = p.base_position;
     switch (p.behaviour) {
       case track_behaviour::fails_to_load:
         emit_exception(s, p, "The fake track could not be loaded.", protocol::severity::common);
@@ -1348,6 +1361,8 @@ class fake_node::impl {
   detail::node_core core;
   boost::asio::ip::tcp::acceptor acceptor;
   std::optional<boost::asio::ssl::context> tls;
+  // Keeps io.run() going while the node is up, even with no socket open.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
   std::thread thread;
   std::uint16_t port = 0;
   bool running = false;
@@ -1412,6 +1427,7 @@ HANABI_DECL std::uint16_t fake_node::start() {
   impl_->core.reset_clock();
   impl_->accept();
   impl_->running = true;
+  impl_->work.emplace(impl_->core.io.get_executor());
   impl_->thread = std::thread([this] { impl_->core.io.run(); });
   options_.log.info("fake node: listening on {}:{}", options_.address, impl_->port);
   return impl_->port;
@@ -1419,20 +1435,16 @@ HANABI_DECL std::uint16_t fake_node::start() {
 
 HANABI_DECL void fake_node::stop() {
   if (!impl_->running) return;
-  namespace asio = boost::asio;
   // Graceful like Lavalink: close frames with 1001, then every socket, then the thread.
   impl_->call([this] {
     boost::system::error_code ignored;
     impl_->acceptor.close(ignored);
     impl_->core.shutdown_sessions_gracefully();
   });
-  auto grace = std::make_shared<asio::steady_timer>(impl_->core.io, std::chrono::milliseconds(200));
-  std::promise<void> done;
-  grace->async_wait([this, &done](boost::system::error_code) {
-    impl_->core.kill();
-    done.set_value();
-  });
-  done.get_future().wait();
+  // Let the close handshakes finish (a client that does not answer is cut off after the grace).
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  impl_->call([this] { impl_->core.kill(); });
+  impl_->work.reset();
   impl_->core.io.stop();
   impl_->thread.join();
   impl_->running = false;

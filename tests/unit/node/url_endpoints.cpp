@@ -14,25 +14,25 @@ namespace endpoints = hanabi::transport::endpoints;
 
 TEST_CASE("node URLs: schemes, default ports, prefixes") {
   auto a = parse_endpoint_url("http://127.0.0.1:2333");
-  REQUIRE(a);
+  REQUIRE(a.has_value());
   CHECK_FALSE(a->tls);
   CHECK(a->host == "127.0.0.1");
   CHECK(a->port == 2333);
   CHECK(a->base_path.empty());
 
   auto b = parse_endpoint_url("wss://lava.example.com/lavalink/");
-  REQUIRE(b);
+  REQUIRE(b.has_value());
   CHECK(b->tls);
   CHECK(b->port == 443);
   CHECK(b->base_path == "/lavalink");
 
   auto c = parse_endpoint_url("localhost:80");
-  REQUIRE(c);
+  REQUIRE(c.has_value());
   CHECK(c->host == "localhost");
   CHECK(c->port == 80);
 
   auto d = parse_endpoint_url("https://[::1]:8443");
-  REQUIRE(d);
+  REQUIRE(d.has_value());
   CHECK(d->host == "::1");
   CHECK(d->port == 8443);
   CHECK(parse_endpoint_url("http://h")->port == 2333);
@@ -43,7 +43,7 @@ TEST_CASE("bad node URLs are typed errors") {
                           "http://host:12ab", "http://ho st:1", "://x"}) {
     INFO(bad);
     auto r = parse_endpoint_url(bad);
-    REQUIRE_FALSE(r);
+    REQUIRE_FALSE(r.has_value());
     CHECK(r.error().code == error::invalid_url);
   }
 }

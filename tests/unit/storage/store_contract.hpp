@@ -1,0 +1,476 @@
+// The behaviour every store must have, written once and run against each
+// implementation: the unit tests run it on memory_store, the integration tests
+// on sqlite_store over a database file. Include it after defining
+// HANABI_STORE_FIXTURES as the name of a
+// std::tuple of fixture types (a name, not the tuple: the macro cannot take commas). A fixture has
+// `boost::asio::io_context ctx`, `storage::store& store()`, `void reopen()`
+// (closes and reopens a persistent store; a no-op in memory), and a
+// constructor taking a storage::compaction_config.
+#pragma once
+
+#include "sync_store.hpp"
+
+#include <hanabi/storage/playlist.hpp>
+#include <hanabi/storage/records.hpp>
+#include <hanabi/storage/store.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+namespace hanabi::test::contract {
+
+inline const user_id alice{1001};
+inline const user_id bob{1002};
+
+inline storage::playlist_entry entry(std::string title, std::string source = {}) {
+  if (source.empty()) source = "https://example.com/" + title;
+  return storage::playlist_entry{std::move(source), std::move(title), std::nullopt, std::nullopt, std::nullopt};
+}
+
+inline storage::playlist_draft draft(std::string name, std::vector<storage::playlist_entry> entries = {},
+                                     storage::visibility v = storage::visibility::private_) {
+  return storage::playlist_draft{std::move(name), "desc", v, std::move(entries)};
+}
+
+inline std::vector<std::string> titles(const storage::playlist& p) {
+  std::vector<std::string> t;
+  for (const auto& e : p.entries) t.push_back(e.title);
+  return t;
+}
+
+inline storage::session_key session(std::uint64_t guild, std::uint64_t channel, std::string bot = "alpha") {
+  return storage::session_key{std::move(bot), guild_id{guild}, channel_id{channel}};
+}
+
+inline std::vector<storage::journal_event> events(std::uint64_t first, std::uint64_t last) {
+  std::vector<storage::journal_event> e;
+  for (auto v = first; v <= last; ++v) e.push_back({v, {{"type", "inserted"}, {"item", v}}});
+  return e;
+}
+
+// A fold for tests: the snapshot is the array of every inserted item.
+inline storage::compaction_config fold_items(std::size_t max_tail) {
+  return {max_tail, [](const nlohmann::json& snapshot, const std::vector<storage::journal_event>& tail) {
+            nlohmann::json items = snapshot.is_null() ? nlohmann::json::array() : snapshot;
+            for (const auto& e : tail) items.push_back(e.body.at("item"));
+            return result<nlohmann::json>(boost::system::in_place_value, std::move(items));
+          }};
+}
+
+}  // namespace hanabi::test::contract
+
+using namespace hanabi;
+using namespace hanabi::test::contract;
+using hanabi::storage::visibility;
+
+#define HANABI_STORE_CASE(name) TEMPLATE_LIST_TEST_CASE(name, "[store]", HANABI_STORE_FIXTURES)
+#define HANABI_SYNC_STORE(f) hanabi::test::sync_store s(f.ctx, f.store())
+
+HANABI_STORE_CASE("a created playlist reads back with its entries, in order, and survives a reopen") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto p = s.create(alice, draft("Road trip", {entry("b"), entry("a")}, visibility::public_));
+  REQUIRE(p);
+  CHECK(p->owner == alice);
+  CHECK(p->name == "Road trip");
+  f.reopen();
+  s.rebind(f.store());
+  auto got = s.get(alice, p->id);
+  REQUIRE(got);
+  CHECK(*got == *p);
+  CHECK(titles(*got) == std::vector<std::string>{"b", "a"});
+}
+
+HANABI_STORE_CASE("playlist names are unique per owner, not across owners") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  REQUIRE(s.create(alice, draft("Mix")));
+  auto again = s.create(alice, draft("Mix", {entry("x")}));
+  REQUIRE(again.has_error());
+  CHECK(again.error().code == error::duplicate_name);
+  CHECK_THAT(again.error().diag.client_message(), Catch::Contains("Mix"));
+  CHECK(s.create(bob, draft("Mix")));
+  auto mine = s.list(alice);
+  REQUIRE(mine);
+  REQUIRE(mine->size() == 1);
+  CHECK(mine->front().entry_count == 0);  // the rejected create wrote no entry
+}
+
+HANABI_STORE_CASE("empty and too-long names are rejected with the limit in the message") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto empty = s.create(alice, draft(""));
+  REQUIRE(empty.has_error());
+  CHECK(empty.error().code == error::invalid_name);
+  std::string longest;
+  for (int i = 0; i < 256; ++i) longest += "\xC3\xA9";  // 256 characters, 512 bytes
+  CHECK(s.create(alice, draft(longest)));
+  auto too_long = s.create(alice, draft(longest + "e"));
+  REQUIRE(too_long.has_error());
+  CHECK(too_long.error().code == error::invalid_name);
+  CHECK_THAT(too_long.error().diag.client_message(), Catch::Contains("257") && Catch::Contains("256"));
+  auto p = s.find(alice, alice, longest);
+  REQUIRE(p);
+  auto bad_rename = s.rename(alice, p->id, "");
+  REQUIRE(bad_rename.has_error());
+  CHECK(bad_rename.error().code == error::invalid_name);
+  auto long_title = s.add(alice, p->id, entry(std::string(257, 't')));
+  REQUIRE(long_title.has_error());
+  CHECK(long_title.error().code == error::invalid_name);
+  CHECK_THAT(long_title.error().diag.client_message(), Catch::Contains("256"));
+}
+
+HANABI_STORE_CASE("rename checks the owner, the name and duplicates") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto a = s.create(alice, draft("A"));
+  auto b = s.create(alice, draft("B", {}, visibility::public_));
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(s.rename(alice, a->id, "A2"));
+  CHECK(s.get(alice, a->id)->name == "A2");
+  CHECK(s.rename(alice, a->id, "A2"));  // renaming to its own name is fine
+  CHECK(s.rename(alice, a->id, "B").error().code == error::duplicate_name);
+  CHECK(s.rename(bob, a->id, "Mine").error().code == error::access_denied);
+  CHECK(s.rename(bob, b->id, "Mine").error().code == error::access_denied);  // public, still not bob's
+  CHECK(s.rename(alice, 999999, "X").error().code == error::record_not_found);
+  CHECK(s.get(alice, a->id)->name == "A2");
+}
+
+HANABI_STORE_CASE("describe sets the description and the visibility") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto p = s.create(alice, draft("P"));
+  REQUIRE(p);
+  CHECK(s.get(bob, p->id).error().code == error::access_denied);
+  REQUIRE(s.describe(alice, p->id, "now shared", visibility::public_));
+  auto seen = s.get(bob, p->id);
+  REQUIRE(seen);
+  CHECK(seen->description == "now shared");
+  CHECK(s.describe(alice, p->id, std::string(2001, 'd'), visibility::global).error().code == error::invalid_name);
+  CHECK(s.get(alice, p->id)->visibility == visibility::public_);
+}
+
+HANABI_STORE_CASE("delete removes the playlist and its entries") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto p = s.create(alice, draft("Gone", {entry("one"), entry("two")}));
+  REQUIRE(p);
+  CHECK(s.erase(bob, p->id).error().code == error::access_denied);
+  REQUIRE(s.erase(alice, p->id));
+  CHECK(s.get(alice, p->id).error().code == error::record_not_found);
+  CHECK(s.erase(alice, p->id).error().code == error::record_not_found);
+  CHECK(s.add(alice, p->id, entry("three")).error().code == error::record_not_found);
+  auto again = s.create(alice, draft("Gone"));
+  REQUIRE(again);
+  CHECK(s.get(alice, again->id)->entries.empty());
+  CHECK(s.list(alice)->size() == 1);
+}
+
+HANABI_STORE_CASE("entries are added, inserted, moved and removed in order") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto p = s.create(alice, draft("Order"));
+  REQUIRE(p);
+  const auto id = p->id;
+  REQUIRE(s.add(alice, id, entry("a")));
+  REQUIRE(s.add(alice, id, entry("c")));
+  REQUIRE(s.insert(alice, id, 1, entry("b")));
+  REQUIRE(s.insert(alice, id, 0, entry("start")));
+  REQUIRE(s.insert(alice, id, 4, entry("end")));  // index == size appends
+  CHECK(titles(*s.get(alice, id)) == std::vector<std::string>{"start", "a", "b", "c", "end"});
+  REQUIRE(s.move(alice, id, 0, 4));
+  CHECK(titles(*s.get(alice, id)) == std::vector<std::string>{"a", "b", "c", "end", "start"});
+  REQUIRE(s.move(alice, id, 3, 1));
+  CHECK(titles(*s.get(alice, id)) == std::vector<std::string>{"a", "end", "b", "c", "start"});
+  REQUIRE(s.move(alice, id, 2, 2));
+  REQUIRE(s.remove(alice, id, 1));
+  CHECK(titles(*s.get(alice, id)) == std::vector<std::string>{"a", "b", "c", "start"});
+  REQUIRE(s.remove(alice, id, 3));
+  REQUIRE(s.remove(alice, id, 0));
+  f.reopen();
+  s.rebind(f.store());
+  CHECK(titles(*s.get(alice, id)) == std::vector<std::string>{"b", "c"});
+  CHECK(s.list(alice)->front().entry_count == 2);
+}
+
+HANABI_STORE_CASE("bad entry operations are typed errors and change nothing") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto p = s.create(alice, draft("Strict", {entry("a"), entry("b")}));
+  REQUIRE(p);
+  const auto id = p->id;
+  const auto before = *s.get(alice, id);
+
+  auto dup = s.add(alice, id, entry("a", "https://other"));
+  CHECK(dup.error().code == error::duplicate_name);
+  CHECK(s.insert(alice, id, 3, entry("z")).error().code == error::out_of_range);
+  auto past = s.move(alice, id, 0, 2);
+  CHECK(past.error().code == error::out_of_range);
+  CHECK_THAT(past.error().diag.client_message(), Catch::Contains("0 to 1"));
+  CHECK(s.move(alice, id, 5, 0).error().code == error::out_of_range);
+  CHECK(s.remove(alice, id, 2).error().code == error::out_of_range);
+  auto backwards = entry("late");
+  backwards.start_ms = 90'000;
+  backwards.end_ms = 30'000;
+  auto bad_time = s.add(alice, id, backwards);
+  CHECK(bad_time.error().code == error::invalid_time);
+  CHECK_THAT(bad_time.error().diag.client_message(), Catch::Contains("1:30") && Catch::Contains("0:30"));
+  CHECK(s.add(alice, id, entry("")).error().code == error::invalid_name);
+  CHECK(s.add(alice, id, storage::playlist_entry{"", "no source", {}, {}, {}}).error().code == error::invalid_name);
+  CHECK(s.add(bob, id, entry("intruder")).error().code == error::access_denied);
+  CHECK(s.remove(bob, id, 0).error().code == error::access_denied);
+  CHECK(s.move(bob, id, 0, 1).error().code == error::access_denied);
+  CHECK(*s.get(alice, id) == before);
+}
+
+HANABI_STORE_CASE("replace swaps every entry at once, or none on bad input") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto p = s.create(alice, draft("Editor", {entry("old1"), entry("old2")}));
+  REQUIRE(p);
+  auto segment = storage::playlist_entry::from_text("ytsearch:song", "seg", "0:30", "1:02:03");
+  REQUIRE(segment);
+  REQUIRE(s.replace(alice, p->id, {entry("new1"), *segment, entry("new3")}));
+  auto got = s.get(alice, p->id);
+  CHECK(titles(*got) == std::vector<std::string>{"new1", "seg", "new3"});
+  CHECK(got->entries[1].start_ms == 30'000);
+  CHECK(got->entries[1].end_ms == 3'723'000);
+  const auto before = *got;
+  CHECK(s.replace(alice, p->id, {entry("x"), entry("y"), entry("x")}).error().code == error::duplicate_name);
+  CHECK(s.replace(alice, p->id, {entry("x"), entry("")}).error().code == error::invalid_name);
+  CHECK(s.replace(bob, p->id, {}).error().code == error::access_denied);
+  CHECK(*s.get(alice, p->id) == before);
+  REQUIRE(s.replace(alice, p->id, {}));
+  CHECK(s.get(alice, p->id)->entries.empty());
+}
+
+HANABI_STORE_CASE("others see public and global playlists, never private ones") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto priv = s.create(alice, draft("secret", {entry("s")}));
+  auto pub = s.create(alice, draft("open", {entry("o")}, visibility::public_));
+  auto glob = s.create(bob, draft("featured", {}, visibility::global));
+  REQUIRE((priv && pub && glob));
+  auto denied = s.get(bob, priv->id);
+  CHECK(denied.error().code == error::access_denied);
+  CHECK_THAT(denied.error().diag.client_message(), Catch::Contains("private"));
+  CHECK(s.find(bob, alice, "secret").error().code == error::access_denied);
+  CHECK(s.find(bob, alice, "nothing").error().code == error::record_not_found);
+  CHECK(s.get(bob, pub->id)->entries.size() == 1);
+  CHECK(s.find(bob, alice, "open")->id == pub->id);
+  auto shared = s.shared(std::nullopt);
+  REQUIRE(shared);
+  REQUIRE(shared->size() == 2);
+  CHECK((*shared)[0].name == "open");
+  CHECK((*shared)[0].entry_count == 1);
+  CHECK((*shared)[1].name == "featured");
+  auto alices = s.shared(alice);
+  REQUIRE(alices->size() == 1);
+  CHECK(alices->front().id == pub->id);
+  auto own = s.list(alice);
+  REQUIRE(own->size() == 2);
+  CHECK(own->at(0).name == "open");
+  CHECK(own->at(1).name == "secret");
+}
+
+HANABI_STORE_CASE("loaded tracks import as a playlist with their encoded tracks cached") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  std::vector<protocol::track> tracks(3);
+  tracks[0].encoded = "QAAAjQIAJVJpY2sgQXN0bGV5";
+  tracks[0].info.title = "Never Gonna Give You Up";
+  tracks[0].info.uri = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
+  tracks[1].encoded = "QAAAjQIAJVJpY2sgQXN0bGV6";
+  tracks[1].info.title = "Never Gonna Give You Up";
+  tracks[1].info.identifier = "abc";
+  tracks[2].encoded = "";
+  tracks[2].info.title = "";
+  tracks[2].info.identifier = "ident";
+  auto p = s.create(alice, storage::draft_from_tracks("Imported", tracks));
+  REQUIRE(p);
+  auto got = s.get(alice, p->id);
+  REQUIRE(got->entries.size() == 3);
+  CHECK(got->entries[0].title == "Never Gonna Give You Up");
+  CHECK(got->entries[0].source == "https://www.youtube.com/watch?v=dQw4w9WgXcQ");
+  CHECK(got->entries[0].encoded == tracks[0].encoded);
+  CHECK(got->entries[1].title == "Never Gonna Give You Up (2)");
+  CHECK(got->entries[1].source == "abc");
+  CHECK(got->entries[2].title == "ident");
+  CHECK_FALSE(got->entries[2].encoded);
+}
+
+HANABI_STORE_CASE("an exported playlist imports as an equal playlist; bad JSON is a typed error") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto seg = entry("seg");
+  seg.start_ms = 1000;
+  seg.encoded = "QAAA";
+  auto p = s.create(alice, draft("Share me", {entry("one"), seg}, visibility::public_));
+  REQUIRE(p);
+  const auto exported = storage::export_playlist(*s.get(alice, p->id));
+  auto copy = s.import(bob, exported);
+  REQUIRE(copy);
+  CHECK(copy->owner == bob);
+  CHECK(copy->name == p->name);
+  CHECK(copy->visibility == visibility::public_);
+  CHECK(s.get(bob, copy->id)->entries == p->entries);
+  CHECK(s.import(bob, exported).error().code == error::duplicate_name);
+  auto missing = exported;
+  missing.erase("entries");
+  CHECK(s.import(bob, missing).error().code == error::missing_field);
+  auto wrong = exported;
+  wrong["entries"][0]["start_ms"] = "soon";
+  CHECK(s.import(bob, wrong).error().code == error::unexpected_type);
+  CHECK(s.import(bob, nlohmann::json::array()).error().code == error::unexpected_type);
+  CHECK(s.list(bob)->size() == 1);
+}
+
+HANABI_STORE_CASE("user settings default, save and validate") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  auto fresh = s.load_user(alice);
+  REQUIRE(fresh);
+  CHECK(*fresh == storage::user_settings{alice});
+  storage::user_settings mine{alice, 35, 10, {{"timezone", "Europe/Paris"}}};
+  REQUIRE(s.save_user(mine));
+  mine.volume = 40;
+  REQUIRE(s.save_user(mine));
+  f.reopen();
+  s.rebind(f.store());
+  CHECK(*s.load_user(alice) == mine);
+  CHECK(s.save_user({bob, 1001, 5, nlohmann::json::object()}).error().code == error::out_of_range);
+  CHECK(s.save_user({bob, 100, 0, nlohmann::json::object()}).error().code == error::out_of_range);
+  CHECK(s.save_user({bob, 100, 5, nlohmann::json::array()}).error().code == error::invalid_argument);
+  CHECK(*s.load_user(bob) == storage::user_settings{bob});
+}
+
+HANABI_STORE_CASE("history reads back newest first, filtered and limited") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  const auto t0 = std::chrono::system_clock::time_point{std::chrono::milliseconds{1'700'000'000'123}};
+  const guild_id g1{1}, g2{2};
+  REQUIRE(s.add_history({alice, "alpha", g1, "first", "u1", "QAAA", t0}));
+  REQUIRE(s.add_history({bob, "alpha", g1, "second", "u2", std::nullopt, t0 + std::chrono::seconds(1)}));
+  REQUIRE(s.add_history({alice, "beta", g2, "third", "u3", std::nullopt, t0 + std::chrono::seconds(2)}));
+  auto all = s.history({});
+  REQUIRE(all->size() == 3);
+  CHECK(all->at(0).title == "third");
+  CHECK(all->at(2) == storage::history_entry{alice, "alpha", g1, "first", "u1", "QAAA", t0});
+  auto by_alice = s.history({alice, std::nullopt, 50});
+  REQUIRE(by_alice->size() == 2);
+  CHECK(by_alice->at(0).title == "third");
+  auto in_g1 = s.history({std::nullopt, g1, 1});
+  REQUIRE(in_g1->size() == 1);
+  CHECK(in_g1->at(0).title == "second");
+  CHECK(s.history({bob, g2, 10})->empty());
+}
+
+HANABI_STORE_CASE("the journal accepts only the next versions and replays after a snapshot") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  const auto k = session(10, 20);
+  CHECK(*s.load_session(k) == std::nullopt);
+  auto first = s.append(k, events(1, 5));
+  REQUIRE(first);
+  CHECK(*first == storage::journal_status{5, 5});
+  auto gap = s.append(k, events(7, 7));
+  CHECK(gap.error().code == error::version_conflict);
+  CHECK_THAT(gap.error().diag.client_message(), Catch::Contains("expects version 6"));
+  CHECK(s.append(k, events(5, 6)).error().code == error::version_conflict);  // partly old: nothing is written
+  CHECK(s.load_session(k)->value().version() == 5);
+  CHECK(s.append(session(1, 1), events(2, 3)).error().code == error::version_conflict);  // new sessions start at 1
+  REQUIRE(s.append(k, events(6, 7)));
+  REQUIRE(s.snapshot(k, 5, {{"items", {1, 2, 3, 4, 5}}}));
+  CHECK(s.snapshot(k, 4, {{"items", 1}}).error().code == error::version_conflict);
+  CHECK(s.snapshot(k, 5, nullptr).error().code == error::invalid_argument);
+  f.reopen();
+  s.rebind(f.store());
+  auto record = s.load_session(k);
+  REQUIRE(record);
+  REQUIRE(record->has_value());
+  const auto& r = **record;
+  CHECK(r.snapshot_version == 5);
+  CHECK(r.snapshot == nlohmann::json{{"items", {1, 2, 3, 4, 5}}});
+  CHECK(r.tail == events(6, 7));
+  CHECK(r.version() == 7);
+  auto next = s.append(k, events(8, 8));
+  REQUIRE(next);
+  CHECK(*next == storage::journal_status{8, 3});
+  CHECK(s.append(k, {})->version == 8);
+}
+
+HANABI_STORE_CASE("sessions load per bot in key order and can be forgotten") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  REQUIRE(s.append(session(2, 5), events(1, 1)));
+  REQUIRE(s.append(session(1, 9), events(1, 2)));
+  REQUIRE(s.append(session(1, 3, "beta"), events(1, 1)));
+  REQUIRE(s.snapshot(session(3, 3), 4, {{"items", nlohmann::json::array()}}));
+  auto alpha = s.load_sessions("alpha");
+  REQUIRE(alpha);
+  REQUIRE(alpha->size() == 3);
+  CHECK(alpha->at(0).key == session(1, 9));
+  CHECK(alpha->at(0).tail == events(1, 2));
+  CHECK(alpha->at(1).key == session(2, 5));
+  CHECK(alpha->at(2).version() == 4);
+  REQUIRE(s.delete_session(session(1, 9)));
+  REQUIRE(s.delete_session(session(7, 7)));  // unknown: not an error
+  CHECK(s.load_sessions("alpha")->size() == 2);
+  CHECK(s.load_sessions("beta")->size() == 1);
+  REQUIRE(s.append(session(1, 9), events(1, 1)));  // a forgotten session starts again at 1
+}
+
+HANABI_STORE_CASE("compaction folds the tail into the snapshot and keeps it bounded") {
+  TestType f{fold_items(8)};
+  HANABI_SYNC_STORE(f);
+  const auto k = session(1, 2);
+  std::size_t longest_tail = 0;
+  for (std::uint64_t v = 1; v <= 100; v += 3) {
+    auto status = s.append(k, events(v, v + 2));
+    REQUIRE(status);
+    longest_tail = std::max(longest_tail, status->tail_length);
+  }
+  CHECK(longest_tail <= 8);
+  auto record = s.load_session(k)->value();
+  CHECK(record.version() == 102);
+  CHECK(record.tail.size() <= 8);
+  nlohmann::json replayed = record.snapshot;
+  for (const auto& e : record.tail) replayed.push_back(e.body.at("item"));
+  nlohmann::json expected = nlohmann::json::array();
+  for (int i = 1; i <= 102; ++i) expected.push_back(i);
+  CHECK(replayed == expected);
+}
+
+HANABI_STORE_CASE("a failing fold keeps every acknowledged event") {
+  storage::compaction_config failing{2, [](const nlohmann::json&, const std::vector<storage::journal_event>&) {
+                                       return result<nlohmann::json>(failure{error::invalid_argument, "cannot fold"});
+                                     }};
+  TestType f{failing};
+  HANABI_SYNC_STORE(f);
+  REQUIRE(s.append(session(1, 1), events(1, 5)));
+  auto record = s.load_session(session(1, 1))->value();
+  CHECK(record.snapshot.is_null());
+  CHECK(record.tail == events(1, 5));
+}
+
+HANABI_STORE_CASE("node sessions are saved, replaced, listed and deleted") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  REQUIRE(s.save_node({"main", "abc", true, std::chrono::seconds(60)}));
+  REQUIRE(s.save_node({"backup", "xyz", false, std::chrono::seconds(0)}));
+  REQUIRE(s.save_node({"main", "def", true, std::chrono::seconds(120)}));
+  f.reopen();
+  s.rebind(f.store());
+  auto all = s.nodes();
+  REQUIRE(all);
+  REQUIRE(all->size() == 2);
+  CHECK(all->at(0) == storage::node_session{"backup", "xyz", false, std::chrono::seconds(0)});
+  CHECK(all->at(1) == storage::node_session{"main", "def", true, std::chrono::seconds(120)});
+  CHECK(s.save_node({"", "abc", true, std::chrono::seconds(1)}).error().code == error::invalid_name);
+  CHECK(s.save_node({"n", "", true, std::chrono::seconds(1)}).error().code == error::invalid_name);
+  CHECK(s.save_node({"n", "a", true, std::chrono::seconds(-1)}).error().code == error::out_of_range);
+  REQUIRE(s.delete_node("backup"));
+  CHECK(s.nodes()->size() == 1);
+}
