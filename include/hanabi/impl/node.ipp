@@ -285,6 +285,12 @@ struct node_impl {
     co_return error_code{};
   }
 
+  // A connection that ended because cancel() was called stops the node; publishing "reconnecting" first
+  // would tell subscribers a reconnect is coming that never will.
+  node_action disconnected(const error_code& ec) {
+    return stop_requested ? fsm.on_stop(asio::error::operation_aborted) : fsm.on_disconnected(ec);
+  }
+
   asio::awaitable<result<void>> run() {
     co_await asio::this_coro::throw_if_cancelled(false);
     if (!url) co_return url.error();
@@ -318,7 +324,7 @@ struct node_impl {
           auto r = co_await read_until_ready();
           if (!r) {
             last = r.error();
-            action = fsm.on_disconnected(r.error().code);
+            action = disconnected(r.error().code);
             break;
           }
           action = fsm.on_ready(r->session_id, r->resumed);
@@ -345,7 +351,7 @@ struct node_impl {
           publish_state();
           auto ec = co_await read_loop();
           last = failure{ec};
-          action = fsm.on_disconnected(ec);
+          action = disconnected(ec);
           break;
         }
         case node_action_type::wait: {

@@ -108,7 +108,8 @@ HANABI_DECL asio::awaitable<result<rest_response>> rest_client::attempt(http::ve
                                                                        const std::string& body) {
   http::request<http::string_body> req{method, target, 11};
   req.set(http::field::host, fmt::format("{}:{}", options_.url.host, options_.url.port));
-  req.set(http::field::authorization, options_.password.reveal());
+  // No password means no header: Lavalink tells a missing header (401) from a wrong one (403).
+  if (!options_.password.empty()) req.set(http::field::authorization, options_.password.reveal());
   req.set(http::field::user_agent, client_name);
   req.set(http::field::accept, "application/json");
   if (!body.empty() || method == http::verb::post || method == http::verb::patch) {

@@ -75,7 +75,7 @@ void configure(Stream& ws, const ws_options& options, std::string session) {
   ws.set_option(websocket::stream_base::decorator(
       [password = std::string(options.password.reveal()), user = options.user.str(),
        client = options.client_name, session = std::move(session)](websocket::request_type& req) {
-        req.set(boost::beast::http::field::authorization, password);
+        if (!password.empty()) req.set(boost::beast::http::field::authorization, password);
         req.set("User-Id", user);
         req.set("Client-Name", client);
         if (!session.empty()) req.set("Session-Id", session);
