@@ -12,6 +12,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/websocket/error.hpp>
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
 
 namespace hanabi::detail {

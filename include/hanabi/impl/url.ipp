@@ -2,6 +2,8 @@
 
 #include <hanabi/detail/url.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 

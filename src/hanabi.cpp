@@ -1,1 +1,0 @@
-#include <hanabi/src.hpp>
