@@ -31,6 +31,7 @@ HANABI_DECL const node_pool::node_entry* node_pool::find_node(std::string_view n
 HANABI_DECL void node_pool::add_node(std::shared_ptr<pool_node> node) {
   if (auto* existing = find_node(node->node_name())) {
     existing->node = std::move(node);
+    end_grace(*existing);
     existing->down = false;
   } else {
     node_entry e;
@@ -59,6 +60,7 @@ HANABI_DECL void node_pool::set_accepting(std::string_view name, bool accepting)
 HANABI_DECL void node_pool::node_down(std::string_view name) {
   auto* e = find_node(name);
   if (!e) return;
+  end_grace(*e);
   if (!e->down) {
     ++node_failures_;
     cfg_.log.warn("node {} is down; moving its players", name);
@@ -69,9 +71,41 @@ HANABI_DECL void node_pool::node_down(std::string_view name) {
   pump_moves();
 }
 
+HANABI_DECL void node_pool::node_resuming(std::string_view name) {
+  auto* e = find_node(name);
+  if (!e || e->down || e->resuming) return;
+  if (cfg_.failover_grace.count() <= 0) return node_down(name);
+  cfg_.log.info("node {} lost its connection; its players stay for {} ms while it resumes", name,
+                cfg_.failover_grace.count());
+  e->resuming = true;
+  if (!e->grace) e->grace = std::make_unique<asio::steady_timer>(executor_);
+  e->grace->expires_after(cfg_.failover_grace);
+  e->grace->async_wait([alive = std::weak_ptr<node_pool*>(alive_), node = std::string(name),
+                        epoch = e->grace_epoch](error_code ec) {
+    auto self = alive.lock();
+    if (ec || !self) return;
+    auto* entry = (*self)->find_node(node);
+    if (!entry || !entry->resuming || entry->grace_epoch != epoch) return;  // back, or already dead
+    (*self)->cfg_.log.warn("node {} did not resume within the failover grace", node);
+    (*self)->node_down(node);
+  });
+}
+
+HANABI_DECL void node_pool::end_grace(node_entry& e) {
+  if (!e.resuming) return;
+  e.resuming = false;
+  ++e.grace_epoch;
+  e.grace->cancel();
+}
+
 HANABI_DECL void node_pool::node_up(std::string_view name, const std::vector<guild_id>& held) {
   auto* e = find_node(name);
   if (!e) return;
+  if (e->resuming) {
+    ++node_resumes_;
+    cfg_.log.info("node {} resumed within the failover grace; its players stayed", name);
+  }
+  end_grace(*e);
   e->down = false;
   for (auto g : held) {
     auto it = players_.find(g);
@@ -150,9 +184,12 @@ HANABI_DECL void node_pool::add_node(std::shared_ptr<hanabi::node> node, std::ve
         pool.node_up(m.node_name(), held);
       });
     } else if (s == node_state::reconnecting || s == node_state::stopped) {
-      on_pool([](node_pool& pool, detail::lavalink_member& m) {
+      on_pool([gone = s == node_state::stopped](node_pool& pool, detail::lavalink_member& m) {
         m.load_.available = false;
-        pool.node_down(m.node_name());
+        if (gone)
+          pool.node_down(m.node_name());
+        else
+          pool.node_resuming(m.node_name());
       });
     }
   };
@@ -165,8 +202,16 @@ HANABI_DECL void node_pool::add_node(std::shared_ptr<hanabi::node> node, std::ve
       });
     };
     h.state = report_state;
+    // A session that could not be resumed took every player with it: that is the node's death
+    // as far as its players are concerned, whatever the grace. A resume that kept the session
+    // but not some players moves just those.
     h.lost = [on_pool](const lost_players& lost) {
-      on_pool([guilds = lost.guilds](node_pool& pool, detail::lavalink_member& m) { pool.players_lost(m.node_name(), guilds); });
+      on_pool([session_lost = lost.session_lost, guilds = lost.guilds](node_pool& pool, detail::lavalink_member& m) {
+        if (session_lost)
+          pool.node_down(m.node_name());
+        else
+          pool.players_lost(m.node_name(), guilds);
+      });
     };
     node->subscribe(std::move(h));
     if (node->state() == node_state::ready) report_state(node_state::ready);
@@ -195,7 +240,7 @@ HANABI_DECL std::vector<node_load> node_pool::loads() const {
   for (const auto& e : nodes_) {
     auto l = e.node->load();
     l.name = e.node->node_name();
-    l.available = l.available && !e.down;
+    l.available = l.available && !e.down && !e.resuming;
     l.accepts_new_players = l.accepts_new_players && e.accepting && !e.draining;
     out.push_back(std::move(l));
   }
@@ -366,6 +411,7 @@ HANABI_DECL pool_stats node_pool::stats() const {
   s.moves = moves_;
   s.move_failures = move_failures_;
   s.node_failures = node_failures_;
+  s.node_resumes = node_resumes_;
   auto l = loads();
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const auto& e = nodes_[i];
@@ -374,6 +420,7 @@ HANABI_DECL pool_stats node_pool::stats() const {
     n.available = l[i].available;
     n.accepting = l[i].accepts_new_players;
     n.draining = e.draining;
+    n.resuming = e.resuming;
     n.players = static_cast<std::size_t>(std::count_if(players_.begin(), players_.end(), [&](const auto& entry) {
       return entry.second->link() && entry.second->link()->node_name() == n.name;
     }));
