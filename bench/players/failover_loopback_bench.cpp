@@ -17,6 +17,8 @@
 #include <hanabi/node/node_pool.hpp>
 #include <hanabi/testing/fake_node.hpp>
 
+#include "loopback_node.hpp"
+
 #include <benchmark/benchmark.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -53,18 +55,7 @@ struct loopback_cluster {
     for (int i = 0; i < 3; ++i) {
       fakes.push_back(std::make_unique<testing::fake_node>());
       fakes.back()->start();
-      node_config c;
-      c.name = fmt::format("node-{}", i);
-      c.url = fakes.back()->base_url();
-      c.password = secret{"youshallnotpass"};
-      c.user = bot;
-      c.reconnect.initial_delay = 20ms;
-      c.reconnect.max_delay = 100ms;
-      c.log = logger::none();
-      auto n = std::make_shared<node>(io.get_executor(), c);
-      n->async_run([](error_code) {});
-      pool.add_node(n);
-      nodes.push_back(n);
+      nodes.push_back(test::start_pooled_node(io, pool, *fakes.back(), i, bot));
     }
     run_until([&] {
       auto s = pool.stats();

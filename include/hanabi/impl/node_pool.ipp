@@ -5,12 +5,16 @@
 #include <hanabi/transport/cancel_after.hpp>
 
 #include <boost/asio/append.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <type_traits>
+#include <unordered_map>
 
 namespace hanabi {
 
@@ -66,6 +70,7 @@ HANABI_DECL void node_pool::node_down(std::string_view name) {
     cfg_.log.warn("node {} is down; moving its players", name);
   }
   e->down = true;
+  e->node->abandon_calls();
   selector_.forget_node(name);
   enqueue_players_of(name);
   pump_moves();
@@ -129,11 +134,27 @@ namespace detail {
 
 // A hanabi::node seen as a pool_node. The load is a copy kept on the pool's strand, because
 // the node's own state may only be read on the node's strand.
-class lavalink_member final : public pool_node {
+class lavalink_member final : public pool_node, public std::enable_shared_from_this<lavalink_member> {
+  // `handler` with a cancellation slot that abandon_calls() can reach; forgotten when it
+  // completes, on its own executor or else the pool's strand (where calls_ lives).
+  template <class... Args>
+  auto tracked(asio::any_completion_handler<void(error_code, Args...)> handler) {
+    const auto id = next_call_++;
+    auto signal = std::make_shared<asio::cancellation_signal>();
+    calls_.emplace(id, signal);
+    auto ex = asio::get_associated_executor(handler, pool_executor_);
+    return asio::bind_cancellation_slot(
+        signal->slot(), asio::bind_executor(ex, [self = weak_from_this(), id, signal, h = std::move(handler)](
+                                                    error_code ec, Args... args) mutable {
+          if (auto m = self.lock()) m->calls_.erase(id);
+          std::move(h)(ec, std::move(args)...);
+        }));
+  }
+
  public:
   lavalink_member(std::shared_ptr<hanabi::node> node, std::vector<std::string> regions,
-                  std::chrono::milliseconds timeout)
-      : node_(std::move(node)), name_(node_->config().name), timeout_(timeout) {
+                  std::chrono::milliseconds timeout, asio::any_io_executor pool_executor)
+      : node_(std::move(node)), name_(node_->config().name), timeout_(timeout), pool_executor_(std::move(pool_executor)) {
     load_.name = name_;
     load_.available = false;  // until `ready`
     load_.regions = std::move(regions);
@@ -143,10 +164,15 @@ class lavalink_member final : public pool_node {
   void update_player(guild_id guild, const protocol::update_player& body, bool no_replace,
                      asio::any_completion_handler<void(error_code, protocol::player)> handler) override {
     // The node holds session calls while it reconnects; bounded, so a move off a dying node ends.
-    node_->async_update_player(guild, body, no_replace, hanabi::cancel_after(timeout_, std::move(handler)));
+    node_->async_update_player(guild, body, no_replace, hanabi::cancel_after(timeout_, tracked(std::move(handler))));
   }
   void destroy_player(guild_id guild, asio::any_completion_handler<void(error_code)> handler) override {
-    node_->async_destroy_player(guild, hanabi::cancel_after(timeout_, std::move(handler)));
+    node_->async_destroy_player(guild, hanabi::cancel_after(timeout_, tracked(std::move(handler))));
+  }
+  void abandon_calls() override {
+    // Cancellation is emitted where the operations run: the node's strand.
+    for (const auto& call : calls_)
+      asio::post(node_->get_executor(), [signal = call.second] { signal->emit(asio::cancellation_type::terminal); });
   }
   void take_stats(const protocol::stats& s) {
     load_.playing_players = s.playing_players;
@@ -155,15 +181,20 @@ class lavalink_member final : public pool_node {
   }
 
   node_load load_;
+
+ private:
   std::shared_ptr<hanabi::node> node_;
   std::string name_;
   std::chrono::milliseconds timeout_;
+  asio::any_io_executor pool_executor_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<asio::cancellation_signal>> calls_;  // in flight
+  std::uint64_t next_call_ = 0;
 };
 
 }  // namespace detail
 
 HANABI_DECL void node_pool::add_node(std::shared_ptr<hanabi::node> node, std::vector<std::string> regions) {
-  auto member = std::make_shared<detail::lavalink_member>(node, std::move(regions), cfg_.request_timeout);
+  auto member = std::make_shared<detail::lavalink_member>(node, std::move(regions), cfg_.request_timeout, executor_);
   add_node(std::static_pointer_cast<pool_node>(member));
   // Everything the node reports is hopped onto the pool's strand, where the pool lives.
   // The node's handlers hold the member weakly: the member holds the node.

@@ -53,6 +53,10 @@ class pool_node : public player_link {
   /// The node's stats and health now. `accepts_new_players` is combined with the pool's own
   /// marks (drain, set_accepting).
   virtual node_load load() const = 0;
+  /// The pool declared the node dead: calls it still holds (a move placed on it a moment
+  /// before, a command waiting for a session that will not come back) should fail now rather
+  /// than at their deadline, so that their players move on at once. Default: nothing to do.
+  virtual void abandon_calls() {}
 };
 
 struct pool_config {

@@ -416,33 +416,25 @@ TEST_CASE("pool: a node not back within the failover grace is declared dead and 
 }
 
 TEST_CASE("pool: the failover grace is cut short by node_down, and a zero grace moves at once") {
-  SECTION("node_down during the grace") {
-    pool_config cfg = pool_fixture::quiet();
-    cfg.failover_grace = std::chrono::hours{1};
-    pool_fixture f(2, cfg);
-    for (std::uint64_t i = 0; i < 10; ++i) f.create_playing(i);
-    f.settle();
-    const auto on_0 = f.on_node("node-0");
-    f.nodes[0]->kill();
-    f.pool.node_resuming("node-0");
-    f.pool.node_down("node-0");  // the node stopped, or its session was not resumed
-    f.settle();
-    CHECK(f.pool.stats().moves == on_0);
-    CHECK(f.on_node("node-1") == 10);
-    f.nodes[0]->revive();
-    f.pool.node_up("node-0");
-    CHECK(f.pool.stats().node_resumes == 0);
-  }
-  SECTION("zero grace") {
-    pool_config cfg = pool_fixture::quiet();
-    cfg.failover_grace = std::chrono::milliseconds{0};
-    pool_fixture f(2, cfg);
-    for (std::uint64_t i = 0; i < 10; ++i) f.create_playing(i);
-    f.settle();
-    f.nodes[0]->kill();
-    f.pool.node_resuming("node-0");
+  const bool zero_grace = GENERATE(false, true);
+  INFO((zero_grace ? "zero grace" : "node_down during an hour of grace"));
+  pool_config cfg = pool_fixture::quiet();
+  cfg.failover_grace = zero_grace ? std::chrono::milliseconds{0} : std::chrono::hours{1};
+  pool_fixture f(2, cfg);
+  for (std::uint64_t i = 0; i < 10; ++i) f.create_playing(i);
+  f.settle();
+  const auto on_0 = f.on_node("node-0");
+  f.nodes[0]->kill();
+  f.pool.node_resuming("node-0");
+  if (zero_grace)
     CHECK(f.pool.stats().node_failures == 1);  // declared dead inside the call, no timer
-    f.settle();
-    CHECK(f.on_node("node-1") == 10);
-  }
+  else
+    f.pool.node_down("node-0");  // the node stopped, or its session was not resumed
+  f.settle();
+  CHECK(f.pool.stats().node_failures == 1);
+  CHECK(f.pool.stats().moves == on_0);
+  CHECK(f.on_node("node-1") == 10);
+  f.nodes[0]->revive();
+  f.pool.node_up("node-0");
+  CHECK(f.pool.stats().node_resumes == 0);
 }
