@@ -25,6 +25,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,7 +85,8 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
     else return error = "unknown argument " + a, std::nullopt;
   }
   if (o.help || o.version) return o;
-  if (o.offline && (o.check || o.child)) return error = "--offline runs every bot itself: no --check or --child", std::nullopt;
+  if (o.offline && (o.check || o.child || o.config))
+    return error = "--offline runs every bot itself, with no config: no --config, --check or --child", std::nullopt;
   if (!o.offline && o.script) return error = "--script goes with --offline", std::nullopt;
   if (!o.offline && !o.config) return error = "give --config FILE, or --offline", std::nullopt;
   if (o.config && !o.offline && !o.check)

@@ -125,26 +125,24 @@ const message* offline_gateway::find_message(hanabi::message_id id) const {
   return it == messages_.end() ? nullptr : &it->second.content;
 }
 
-void offline_gateway::reply_impl(interaction_ref i, message m, done_handler h) {
+void offline_gateway::answer(const interaction_ref& i, message m, done_handler h, std::string_view how) {
   const std::string* label = interaction_label(i);
   if (!label) return complete(std::move(h), make_error_code(errc::unknown_interaction));
-  print(fmt::format("[{}] reply to {}:\n{}", options_.name, *label, to_text(m)));
+  print(fmt::format("[{}] reply to {}{}:\n{}", options_.name, *label, how, to_text(m)));
   replies_[i.id] = std::move(m);
   complete(std::move(h), hanabi::error_code{});
+}
+
+void offline_gateway::reply_impl(interaction_ref i, message m, done_handler h) { answer(i, std::move(m), std::move(h), ""); }
+
+void offline_gateway::edit_reply_impl(interaction_ref i, message m, done_handler h) {
+  answer(i, std::move(m), std::move(h), " (edited)");
 }
 
 void offline_gateway::defer_impl(interaction_ref i, bool ephemeral, done_handler h) {
   const std::string* label = interaction_label(i);
   if (!label) return complete(std::move(h), make_error_code(errc::unknown_interaction));
   print(fmt::format("[{}] {} is thinking{}", options_.name, *label, ephemeral ? " (only you)" : ""));
-  complete(std::move(h), hanabi::error_code{});
-}
-
-void offline_gateway::edit_reply_impl(interaction_ref i, message m, done_handler h) {
-  const std::string* label = interaction_label(i);
-  if (!label) return complete(std::move(h), make_error_code(errc::unknown_interaction));
-  print(fmt::format("[{}] reply to {} (edited):\n{}", options_.name, *label, to_text(m)));
-  replies_[i.id] = std::move(m);
   complete(std::move(h), hanabi::error_code{});
 }
 

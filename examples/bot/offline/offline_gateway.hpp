@@ -98,6 +98,8 @@ class offline_gateway final : public gateway {
   };
 
   interaction_ref open_interaction(std::string label);
+  /// Replies to (or, with how = " (edited)", edits the reply to) an open interaction.
+  void answer(const interaction_ref& i, message m, done_handler h, std::string_view how);
   /// The label of an open interaction ("/play by <@11>"), or null when it is unknown.
   const std::string* interaction_label(const interaction_ref& i) const;
   void print(const std::string& text) const;

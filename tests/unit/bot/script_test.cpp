@@ -6,6 +6,10 @@ using namespace bot;
 using namespace bot::offline;
 
 namespace {
+using voice_change = std::optional<std::optional<hanabi::channel_id>>;
+const voice_change to_101{std::in_place, hanabi::channel_id{101}};
+const voice_change to_none{std::in_place, std::nullopt};
+
 errc code_of(const hanabi::result<script_line>& r) {
   REQUIRE_FALSE(r.has_value());
   return static_cast<errc>(r.error().code.value());
@@ -44,8 +48,9 @@ TEST_CASE("script lines: a command with context and options", "[bot][script]") {
   CHECK(c.subcommand.empty());
   CHECK(c.options == std::map<std::string, std::string>{{"query", "emusearch:lofi"}, {"position", "2"}});
   CHECK(c.context.user == hanabi::user_id{11});
-  CHECK(c.context.voice == std::optional(std::optional(hanabi::channel_id{101})));
+  CHECK(c.context.voice == to_101);
   CHECK_FALSE(c.context.guild);
+  CHECK(c.context.voice != to_none);
 }
 
 TEST_CASE("script lines: subcommands, components, voice and waits", "[bot][script]") {
@@ -62,11 +67,11 @@ TEST_CASE("script lines: subcommands, components, voice and waits", "[bot][scrip
   CHECK(select.values == std::vector<std::string>{"2", "3"});
 
   auto join = std::get<voice_line>(parse_line("join user:12 voice:101").value());
-  CHECK(join.context.voice == std::optional(std::optional(hanabi::channel_id{101})));
+  CHECK(join.context.voice == to_101);
   auto leave = std::get<voice_line>(parse_line("leave user:12").value());
-  CHECK(leave.context.voice == std::optional(std::optional<hanabi::channel_id>{}));
+  CHECK(leave.context.voice == to_none);
   auto gone = std::get<command_line>(parse_line("/queue voice:none").value());
-  CHECK(gone.context.voice == std::optional(std::optional<hanabi::channel_id>{}));
+  CHECK(gone.context.voice == to_none);
 
   CHECK(std::get<wait_line>(parse_line("wait 2s").value()).duration == std::chrono::seconds(2));
   CHECK(std::get<wait_line>(parse_line("wait 250ms").value()).duration == std::chrono::milliseconds(250));
