@@ -57,10 +57,9 @@ std::string component_text(const component& c) {
     return fmt::format("[{} {}{}]", label, b->custom_id, b->disabled ? " (disabled)" : "");
   }
   const auto& menu = std::get<select_menu>(c);
-  std::string out = fmt::format("<{} {}:", menu.custom_id, menu.placeholder);
-  for (const auto& o : menu.options) out += fmt::format(" {}) {} |", o.value, o.label);
-  if (!menu.options.empty()) out.pop_back();
-  return out + ">";
+  std::string options;
+  for (const auto& o : menu.options) options += fmt::format("{}{}) {}", options.empty() ? "" : " | ", o.value, o.label);
+  return fmt::format("<{} {}: {}>", menu.custom_id, menu.placeholder, options);
 }
 
 }  // namespace
