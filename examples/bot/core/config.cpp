@@ -291,6 +291,39 @@ std::optional<std::string> read_whole_file(const std::filesystem::path& p) {
   return std::move(ss).str();
 }
 
+// Runs f, turning a rejection into the error of a config_result: the one place where the
+// internal exception stops.
+template <class F>
+auto guarded(F&& f) -> config_result<decltype(f())> {
+  try {
+    return f();
+  } catch (const rejected& r) {
+    return r.error;
+  }
+}
+
+std::map<std::string, std::string> read_env_file(std::string_view text, const std::filesystem::path& file) {
+  std::map<std::string, std::string> vars;
+  int line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    auto eol = text.find('\n');
+    auto line = trim(text.substr(0, eol));
+    text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
+    if (line.empty() || line.starts_with('#')) continue;
+    if (line.starts_with("export ")) line = trim(line.substr(7));
+    auto eq = line.find('=');
+    auto key = trim(line.substr(0, eq));
+    source_position where{file.string(), line_no};
+    if (eq == std::string_view::npos || !valid_env_name(key))
+      reject(errc::env_syntax, where, std::string(key), "is not a KEY=VALUE line");
+    auto value = env_value(line.substr(eq + 1));
+    if (!value) reject(errc::env_syntax, where, std::string(key), "has an unterminated quote or text after it");
+    vars[std::string(key)] = std::move(*value);
+  }
+  return vars;
+}
+
 }  // namespace
 
 std::string config_error::what() const {
@@ -307,91 +340,67 @@ const bot_account* bot_config::find_bot(std::string_view name) const {
 }
 
 config_result<bot_config> parse_config(std::string_view text, const std::filesystem::path& file) {
-  try {
-    toml::table root = toml::parse(text, file.string());
-    return read_config(root, file);
-  } catch (const toml::parse_error& e) {
-    return config_error{errc::config_syntax, {file.string(), std::max(1, static_cast<int>(e.source().begin.line))},
-                        "", std::string(e.description())};
-  } catch (const rejected& r) {
-    return r.error;
-  }
+  return guarded([&] {
+    try {
+      toml::table root = toml::parse(text, file.string());
+      return read_config(root, file);
+    } catch (const toml::parse_error& e) {
+      reject(errc::config_syntax, {file.string(), std::max(1, static_cast<int>(e.source().begin.line))}, "",
+             std::string(e.description()));
+    }
+  });
 }
 
 config_result<bot_config> load_config(const std::filesystem::path& path) {
   auto text = read_whole_file(path);
-  if (!text) return config_error{errc::config_unreadable, {path.string(), 0}, "", "cannot be read (does it exist?)"};
+  if (!text)
+    return guarded([&]() -> bot_config {
+      reject(errc::config_unreadable, {path.string(), 0}, "", "cannot be read (does it exist?)");
+    });
   return parse_config(*text, path);
 }
 
 config_result<std::map<std::string, std::string>> parse_env_file(std::string_view text,
                                                                   const std::filesystem::path& file) {
-  std::map<std::string, std::string> vars;
-  int line_no = 0;
-  while (!text.empty()) {
-    ++line_no;
-    auto eol = text.find('\n');
-    auto line = trim(text.substr(0, eol));
-    text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
-    if (line.empty() || line.starts_with('#')) continue;
-    if (line.starts_with("export ")) line = trim(line.substr(7));
-    auto eq = line.find('=');
-    auto key = trim(line.substr(0, eq));
-    source_position where{file.string(), line_no};
-    if (eq == std::string_view::npos || !valid_env_name(key))
-      return config_error{errc::env_syntax, where, std::string(key), "is not a KEY=VALUE line"};
-    auto value = env_value(line.substr(eq + 1));
-    if (!value)
-      return config_error{errc::env_syntax, where, std::string(key), "has an unterminated quote or text after it"};
-    vars[std::string(key)] = std::move(*value);
-  }
-  return vars;
+  return guarded([&] { return read_env_file(text, file); });
 }
 
 config_result<environment> load_environment(const std::filesystem::path& env_file) {
-  std::map<std::string, std::string> file_vars;
-  std::error_code ec;
-  if (std::filesystem::exists(env_file, ec)) {
-    auto text = read_whole_file(env_file);
-    if (!text) return config_error{errc::config_unreadable, {env_file.string(), 0}, "", "cannot be read"};
-    auto parsed = parse_env_file(*text, env_file);
-    if (!parsed) return parsed.error();
-    file_vars = std::move(*parsed);
-  }
-  return environment{[vars = std::move(file_vars)](std::string_view name) -> std::optional<std::string> {
-    if (const char* v = std::getenv(std::string(name).c_str()); v && *v) return std::string(v);
-    auto it = vars.find(std::string(name));
-    return it == vars.end() ? std::nullopt : std::optional(it->second);
-  }};
+  return guarded([&] {
+    std::map<std::string, std::string> file_vars;
+    std::error_code ec;
+    if (std::filesystem::exists(env_file, ec)) {
+      auto text = read_whole_file(env_file);
+      if (!text) reject(errc::config_unreadable, {env_file.string(), 0}, "", "cannot be read");
+      file_vars = read_env_file(*text, env_file);
+    }
+    return environment{[vars = std::move(file_vars)](std::string_view name) -> std::optional<std::string> {
+      if (const char* v = std::getenv(std::string(name).c_str()); v && *v) return std::string(v);
+      auto it = vars.find(std::string(name));
+      return it == vars.end() ? std::nullopt : std::optional(it->second);
+    }};
+  });
 }
 
 config_result<secrets> resolve_secrets(const bot_config& config, const environment& env, std::string_view bot) {
-  auto read = [&](const env_ref& ref, std::string_view what) -> config_result<hanabi::secret> {
-    auto v = env(ref.variable);
-    if (!v || v->empty())
-      return config_error{errc::secret_missing, ref.where, ref.variable,
-                          fmt::format("the environment variable holding {} is not set (nor in {})", what,
-                                      config.env_file.filename().string())};
-    return hanabi::secret{std::move(*v)};
-  };
-  const bot_account* account = config.find_bot(bot);
-  if (!account)
-    return config_error{errc::config_invalid_value, {config.file.string(), 0}, "", fmt::format("no bot is named `{}`", bot)};
-  secrets out;
-  auto token = read(account->token_env, fmt::format("the token of `{}`", account->name));
-  if (!token) return token.error();
-  out.token = std::move(*token);
-  for (const auto& node : config.nodes) {
-    auto password = read(node.password_env, fmt::format("the password of node `{}`", node.name));
-    if (!password) return password.error();
-    out.node_passwords[node.name] = std::move(*password);
-  }
-  if (!config.control.secret_env.variable.empty()) {
-    auto control = read(config.control.secret_env, "the control-link secret");
-    if (!control) return control.error();
-    out.control = std::move(*control);
-  }
-  return out;
+  return guarded([&] {
+    auto read = [&](const env_ref& ref, std::string_view what) {
+      auto v = env(ref.variable);
+      if (!v || v->empty())
+        reject(errc::secret_missing, ref.where, ref.variable,
+               fmt::format("the environment variable holding {} is not set (nor in {})", what,
+                           config.env_file.filename().string()));
+      return hanabi::secret{std::move(*v)};
+    };
+    const bot_account* account = config.find_bot(bot);
+    if (!account) reject(errc::config_invalid_value, {config.file.string(), 0}, "", fmt::format("no bot is named `{}`", bot));
+    secrets out;
+    out.token = read(account->token_env, fmt::format("the token of `{}`", account->name));
+    for (const auto& node : config.nodes)
+      out.node_passwords[node.name] = read(node.password_env, fmt::format("the password of node `{}`", node.name));
+    if (!config.control.secret_env.variable.empty()) out.control = read(config.control.secret_env, "the control-link secret");
+    return out;
+  });
 }
 
 }  // namespace bot
