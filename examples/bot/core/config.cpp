@@ -37,8 +37,10 @@ bool valid_bot_name(std::string_view s) {
 
 // A key that looks like it holds a secret itself, rather than the name of a variable holding it.
 bool secret_key(std::string_view key) {
-  for (std::string_view word : {"token", "password", "secret"})
-    if (key == word || key.ends_with(std::string("_") + std::string(word))) return true;
+  for (std::string_view word : {"token", "password", "secret"}) {
+    const bool suffix = key.size() > word.size() && key.ends_with(word) && key[key.size() - word.size() - 1] == '_';
+    if (key == word || suffix) return true;
+  }
   return false;
 }
 
