@@ -33,14 +33,37 @@ const session_address where{guild_id{4242}, channel_id{7007}};
 // Per benchmark name, for the ratios printed at the end: CPU and wall time per iteration.
 std::map<std::string, double> cpu_ns, real_ns;
 
+pool_config quiet_pool() {
+  pool_config c;
+  c.log = logger::none();
+  return c;
+}
+
 /// One local session, connected and playing, on a fake node over loopback.
 struct local_rig {
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
   testing::fake_node fake;
   std::shared_ptr<node> lavalink;
-  node_pool pool{asio::make_strand(io), pool_config{.log = logger::none()}};
+  node_pool pool{asio::make_strand(io), quiet_pool()};
   std::shared_ptr<local_session> session;
+
+  bool done = false;
+  error_code last;
+  /// A callback that marks the command done.
+  template <class R>
+  auto wait() {
+    done = false;
+    if constexpr (std::is_void_v<R>)
+      return [this](error_code ec) { last = ec, done = true; };
+    else
+      return [this](error_code ec, R) { last = ec, done = true; };
+  }
+  /// Turns the loop until the command completes; a failure ends the benchmark.
+  void finish() {
+    while (!done) io.run_one();
+    if (last) throw std::runtime_error("session command failed: " + last.message());
+  }
 
   local_rig() {
     fake.start();
@@ -76,22 +99,6 @@ struct local_rig {
     io.run_for(200ms);
   }
 
-  bool done = false;
-  error_code last;
-  /// A callback that marks the command done.
-  template <class R>
-  auto wait() {
-    done = false;
-    if constexpr (std::is_void_v<R>)
-      return [this](error_code ec) { last = ec, done = true; };
-    else
-      return [this](error_code ec, R) { last = ec, done = true; };
-  }
-  /// Turns the loop until the command completes; a failure ends the benchmark.
-  void finish() {
-    while (!done) io.run_one();
-    if (last) throw std::runtime_error("session command failed: " + last.message());
-  }
   void turn_until(const std::function<bool()>& ok) {
     const auto limit = std::chrono::steady_clock::now() + 30s;
     while (!ok()) {
