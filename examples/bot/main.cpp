@@ -15,20 +15,21 @@
 #include <hanabi/testing/fake_node.hpp>
 #include <hanabi/version.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -110,21 +111,29 @@ int check_config(const options& o) {
   return ok;
 }
 
-// Feeds the script to the runner, honouring `wait` lines; counts the lines that did not run.
-asio::awaitable<void> feed(bot::offline::script_runner& runner, std::istream& in, std::string name, int& failures) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    auto wait = runner.run(line);
-    if (!wait) {
-      ++failures;
-      fmt::print(stderr, "{}:{}: {}\n", name, number, wait.error().diag.best_message());
-      continue;
+// Runs the script's lines on `io`, read by a thread of their own: the bots keep running while the
+// console waits for the next line or a `wait` line lets time pass. Returns the lines that did not
+// run; returns once the script has ended and `io` has nothing left to do.
+int run_script(asio::io_context& io, bot::offline::script_runner& runner, std::istream& in, const std::string& name) {
+  auto guard = asio::make_work_guard(io);
+  int failures = 0;  // touched on io's thread only
+  std::thread reader([&] {
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      auto wait = asio::post(io, asio::use_future([&, number, line] {
+        auto r = runner.run(line);
+        if (r) return *r;
+        ++failures;
+        fmt::print(stderr, "{}:{}: {}\n", name, number, r.error().diag.best_message());
+        return std::chrono::milliseconds{0};
+      }));
+      std::this_thread::sleep_for(wait.get());
     }
-    // Let the bots react to this line before the next one arrives.
-    timer.expires_after(*wait);
-    co_await timer.async_wait(asio::use_awaitable);
-  }
+    asio::post(io, [&guard] { guard.reset(); });
+  });
+  io.run();
+  reader.join();
+  return failures;
 }
 
 int run_offline(const options& o) {
@@ -150,10 +159,8 @@ int run_offline(const options& o) {
     by_name[name] = gateways.back().get();
   }
   bot::offline::script_runner runner("hanabi", by_name);
-  int failures = 0;
   std::istream& in = o.script ? static_cast<std::istream&>(file) : std::cin;
-  asio::co_spawn(io, feed(runner, in, o.script.value_or("stdin"), failures), asio::detached);
-  io.run();
+  const int failures = run_script(io, runner, in, o.script.value_or("stdin"));
   node.stop();
   return failures == 0 ? ok : bad_script;
 }
