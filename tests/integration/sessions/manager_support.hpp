@@ -1,0 +1,188 @@
+// Helpers of the manager's and supervisor's process tests: an io_context on its own thread, a
+// bounded wait for a condition, a parent server config and a thread-safe record of what happened.
+// No assertion is about elapsed time: the limits only keep a broken build from hanging CI.
+#pragma once
+
+#include <hanabi/remote/server.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace hanabi::test {
+
+using namespace std::chrono_literals;
+
+inline const std::string child_token = "manager-test-token";
+
+/// Polls `done` until it holds, or gives up after `limit` (returns false).
+template <class Pred>
+bool eventually(Pred done, std::chrono::seconds limit = std::chrono::seconds{30}) {
+  auto give_up = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+  }
+  return true;
+}
+
+struct io_thread {
+  boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
+  std::thread thread{[this] { ioc.run(); }};
+  ~io_thread() {
+    work.reset();
+    ioc.stop();
+    thread.join();
+  }
+};
+
+/// A value several threads append to and the test reads.
+template <class T>
+class shared_log {
+ public:
+  void add(T v) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    items_.push_back(std::move(v));
+  }
+  std::vector<T> items() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return items_;
+  }
+  std::size_t size() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return items_.size();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<T> items_;
+};
+
+/// Generous heartbeats (10 s to eviction) unless a test is about eviction: a starved child on a
+/// loaded CI machine must not be evicted by tests that are not about it.
+inline remote::server_config parent_link_config(std::chrono::milliseconds heartbeat = 1000ms, unsigned missed = 10) {
+  remote::server_config cfg;
+  cfg.token = secret{child_token};
+  cfg.heartbeat_interval = heartbeat;
+  cfg.link.max_missed_heartbeats = missed;
+  cfg.link.max_message_size = 64 * 1024;
+  cfg.link.log = logger::none();
+  return cfg;
+}
+
+/// A program built in this tree (fails the test when the target was not built).
+inline std::string built_program(const std::string& relative) {
+  auto exe = std::filesystem::path(HANABI_BINARY_DIR) / relative;
+  return exe.string();
+}
+
+}  // namespace hanabi::test
+
+#include <hanabi/remote/client.hpp>
+#include <hanabi/session/session.hpp>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <map>
+
+namespace hanabi::test {
+
+/// A session double for the manager's own tests: it knows its address and holder, publishes the
+/// events a test asks for, ends on disconnect, and records what the manager handed it. Every other
+/// command fails with no_session: the manager never calls them, and the sessions themselves are
+/// tested by the conformance suite.
+class recorded_session : public session {
+ public:
+  recorded_session(boost::asio::any_io_executor ex, session_address where, std::string bot, bool remote)
+      : ex_(std::move(ex)), where_(where), bot_(std::move(bot)), remote_(remote) {}
+
+  session_address address() const override { return where_; }
+  std::string bot() const override { return bot_; }
+  bool is_remote() const noexcept override { return remote_; }
+  executor_type get_executor() const override { return ex_; }
+
+  session_subscription subscribe(std::function<void(const session_event&)> f) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto id = next_id_++;
+    subscribers_[id] = std::move(f);
+    std::weak_ptr<session> weak = weak_from_this();
+    return session_subscription([this, weak, id] {
+      if (weak.lock()) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        subscribers_.erase(id);
+      }
+    });
+  }
+
+  /// Publishes `e` to every subscriber, on the session's executor.
+  void publish(session_event e) {
+    std::vector<std::function<void(const session_event&)>> targets;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto& [id, f] : subscribers_) targets.push_back(f);
+    }
+    boost::asio::post(ex_, [targets = std::move(targets), e = std::move(e)] {
+      for (auto& f : targets) f(e);
+    });
+  }
+
+  shared_log<std::string> delivered;  ///< Ops of the child events the manager handed over.
+  shared_log<error_code> lost;        ///< What the manager said when the child was lost.
+  std::atomic<int> disconnects{0};
+
+ protected:
+  template <class R>
+  void refuse(session_handler<R> h) {
+    boost::asio::post(ex_, [h = std::move(h)]() mutable {
+      if constexpr (std::is_void_v<R>) std::move(h)(error_code(error::no_session));
+      else std::move(h)(error_code(error::no_session), R{});
+    });
+  }
+  void do_connect(connect_args, diagnostics&, session_handler<session_state> h) override { refuse(std::move(h)); }
+  void do_disconnect(disconnect_args, diagnostics&, session_handler<void> h) override {
+    ++disconnects;
+    publish(session_events::closed{close_reason::requested, {}});
+    boost::asio::post(ex_, [h = std::move(h)]() mutable { std::move(h)(error_code{}); });
+  }
+  void do_play(play_args, diagnostics&, session_handler<enqueue_outcome> h) override { refuse(std::move(h)); }
+  void do_enqueue(enqueue_args, diagnostics&, session_handler<enqueue_outcome> h) override { refuse(std::move(h)); }
+  void do_skip(skip_args, diagnostics&, session_handler<now_playing> h) override { refuse(std::move(h)); }
+  void do_seek(seek_args, diagnostics&, session_handler<std::int64_t> h) override { refuse(std::move(h)); }
+  void do_pause(pause_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
+  void do_volume(volume_args, diagnostics&, session_handler<int> h) override { refuse(std::move(h)); }
+  void do_stop(stop_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
+  void do_filters(filter_args, diagnostics&, session_handler<protocol::filters> h) override { refuse(std::move(h)); }
+  void do_repeat(repeat_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
+  void do_shuffle(shuffle_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
+  void do_dequeue(dequeue_args, diagnostics&, session_handler<std::vector<item_view>> h) override {
+    refuse(std::move(h));
+  }
+  void do_move(move_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
+  void do_clear(clear_args, diagnostics&, session_handler<std::size_t> h) override { refuse(std::move(h)); }
+  void do_now_playing(diagnostics&, session_handler<std::optional<now_playing>> h) override { refuse(std::move(h)); }
+  void do_queue_page(page_args, diagnostics&, session_handler<queue_view> h) override { refuse(std::move(h)); }
+  void do_state(diagnostics&, session_handler<session_state> h) override { refuse(std::move(h)); }
+  void do_history(std::size_t, diagnostics&, session_handler<std::vector<action_record>> h) override {
+    refuse(std::move(h));
+  }
+
+ private:
+  boost::asio::any_io_executor ex_;
+  session_address where_;
+  std::string bot_;
+  bool remote_;
+  std::mutex mutex_;
+  std::map<int, std::function<void(const session_event&)>> subscribers_;
+  int next_id_ = 0;
+};
+
+}  // namespace hanabi::test
