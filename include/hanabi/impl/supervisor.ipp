@@ -12,7 +12,7 @@
 
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -155,7 +155,8 @@ class supervisor_state : public std::enable_shared_from_this<supervisor_state> {
       config_.log.error("cannot start child {} ({}): {}", c.spec.name, c.spec.program, pid.error().message());
       return pid.error();
     }
-    int fd = ::pidfd_open(*pid, 0);
+    // The raw syscall: not every libc declares pidfd_open (Linux 5.3+).
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, *pid, 0));
     if (fd < 0) {
       error_code ec(errno, boost::system::system_category());
       ::kill(*pid, SIGKILL);

@@ -147,32 +147,32 @@ class recorded_session : public session {
       else std::move(h)(error_code(error::no_session), R{});
     });
   }
-  void do_connect(connect_args, diagnostics&, session_handler<session_state> h) override { refuse(std::move(h)); }
+  void do_connect(connect_args, diagnostics&, session_handler<session_state> h) override { refuse<session_state>(std::move(h)); }
   void do_disconnect(disconnect_args, diagnostics&, session_handler<void> h) override {
     ++disconnects;
     publish(session_events::closed{close_reason::requested, {}});
     boost::asio::post(ex_, [h = std::move(h)]() mutable { std::move(h)(error_code{}); });
   }
-  void do_play(play_args, diagnostics&, session_handler<enqueue_outcome> h) override { refuse(std::move(h)); }
-  void do_enqueue(enqueue_args, diagnostics&, session_handler<enqueue_outcome> h) override { refuse(std::move(h)); }
-  void do_skip(skip_args, diagnostics&, session_handler<now_playing> h) override { refuse(std::move(h)); }
-  void do_seek(seek_args, diagnostics&, session_handler<std::int64_t> h) override { refuse(std::move(h)); }
-  void do_pause(pause_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
-  void do_volume(volume_args, diagnostics&, session_handler<int> h) override { refuse(std::move(h)); }
-  void do_stop(stop_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
-  void do_filters(filter_args, diagnostics&, session_handler<protocol::filters> h) override { refuse(std::move(h)); }
-  void do_repeat(repeat_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
-  void do_shuffle(shuffle_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
+  void do_play(play_args, diagnostics&, session_handler<enqueue_outcome> h) override { refuse<enqueue_outcome>(std::move(h)); }
+  void do_enqueue(enqueue_args, diagnostics&, session_handler<enqueue_outcome> h) override { refuse<enqueue_outcome>(std::move(h)); }
+  void do_skip(skip_args, diagnostics&, session_handler<now_playing> h) override { refuse<now_playing>(std::move(h)); }
+  void do_seek(seek_args, diagnostics&, session_handler<std::int64_t> h) override { refuse<std::int64_t>(std::move(h)); }
+  void do_pause(pause_args, diagnostics&, session_handler<void> h) override { refuse<void>(std::move(h)); }
+  void do_volume(volume_args, diagnostics&, session_handler<int> h) override { refuse<int>(std::move(h)); }
+  void do_stop(stop_args, diagnostics&, session_handler<void> h) override { refuse<void>(std::move(h)); }
+  void do_filters(filter_args, diagnostics&, session_handler<protocol::filters> h) override { refuse<protocol::filters>(std::move(h)); }
+  void do_repeat(repeat_args, diagnostics&, session_handler<void> h) override { refuse<void>(std::move(h)); }
+  void do_shuffle(shuffle_args, diagnostics&, session_handler<void> h) override { refuse<void>(std::move(h)); }
   void do_dequeue(dequeue_args, diagnostics&, session_handler<std::vector<item_view>> h) override {
-    refuse(std::move(h));
+    refuse<std::vector<item_view>>(std::move(h));
   }
-  void do_move(move_args, diagnostics&, session_handler<void> h) override { refuse(std::move(h)); }
-  void do_clear(clear_args, diagnostics&, session_handler<std::size_t> h) override { refuse(std::move(h)); }
-  void do_now_playing(diagnostics&, session_handler<std::optional<now_playing>> h) override { refuse(std::move(h)); }
-  void do_queue_page(page_args, diagnostics&, session_handler<queue_view> h) override { refuse(std::move(h)); }
-  void do_state(diagnostics&, session_handler<session_state> h) override { refuse(std::move(h)); }
+  void do_move(move_args, diagnostics&, session_handler<void> h) override { refuse<void>(std::move(h)); }
+  void do_clear(clear_args, diagnostics&, session_handler<std::size_t> h) override { refuse<std::size_t>(std::move(h)); }
+  void do_now_playing(diagnostics&, session_handler<std::optional<now_playing>> h) override { refuse<std::optional<now_playing>>(std::move(h)); }
+  void do_queue_page(page_args, diagnostics&, session_handler<queue_view> h) override { refuse<queue_view>(std::move(h)); }
+  void do_state(diagnostics&, session_handler<session_state> h) override { refuse<session_state>(std::move(h)); }
   void do_history(std::size_t, diagnostics&, session_handler<std::vector<action_record>> h) override {
-    refuse(std::move(h));
+    refuse<std::vector<action_record>>(std::move(h));
   }
 
  private:
