@@ -170,6 +170,13 @@ struct manager_fixture {
   }
 };
 
+// A manager with both configured children connected.
+struct two_children_fixture {
+  manager_fixture m;
+  scripted_child child1{m.io.ioc, m.port, "child-1"};
+  scripted_child child2{m.io.ioc, m.port, "child-2"};
+};
+
 // With use_awaitable: the parent's session, then all_bots_busy (through redirect_error). A plain
 // function, not a lambda, so the coroutine never outlives the object holding its captures. The
 // options are named locals: GCC 12 mis-copies a braced temporary inside a co_await expression.
@@ -184,11 +191,8 @@ asio::awaitable<std::string> parent_then_busy(session_manager& manager) {
 
 }  // namespace
 
-TEST_CASE("manager: local first, then the first free child in configured order, then all_bots_busy",
+TEST_CASE_METHOD(two_children_fixture, "manager: local first, then the first free child in configured order, then all_bots_busy",
           "[sessions][manager]") {
-  manager_fixture m;
-  scripted_child child1(m.io.ioc, m.port, "child-1");
-  scripted_child child2(m.io.ioc, m.port, "child-2");
   REQUIRE(m.children_up(2));
   child1.answer_delay_ms = 150;  // child-2 answers first, but child-1 comes first in the configuration
 
@@ -230,11 +234,8 @@ TEST_CASE("manager: local first, then the first free child in configured order, 
   CHECK(m.events_of<manager_events::session_added>().size() == 4);
 }
 
-TEST_CASE("manager: a child that refuses its connect passes the session to the next free child",
+TEST_CASE_METHOD(two_children_fixture, "manager: a child that refuses its connect passes the session to the next free child",
           "[sessions][manager]") {
-  manager_fixture m;
-  scripted_child child1(m.io.ioc, m.port, "child-1");
-  scripted_child child2(m.io.ioc, m.port, "child-2");
   REQUIRE(m.children_up(2));
   REQUIRE_FALSE(m.get(at(1)).ec);  // the parent is busy in the guild from now on
   child1.refuse_connect = true;
