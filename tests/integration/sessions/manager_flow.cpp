@@ -25,67 +25,6 @@ const guild_id guild{100};
 
 session_address at(std::uint64_t voice, guild_id g = guild) { return {g, channel_id{voice}}; }
 
-std::string voice_of(const nlohmann::json& args) { return args.value("voice", ""); }
-
-// A child bot in this process: a real remote::client whose answers the test scripts.
-class scripted_child {
- public:
-  scripted_child(asio::io_context& ioc, unsigned short port, std::string name,
-                 nlohmann::json sessions = nlohmann::json::array())
-      : listed(std::move(sessions)), ioc_(ioc) {
-    remote::client_config cfg;
-    cfg.port = port;
-    cfg.name = std::move(name);
-    cfg.bot_id = user_id{2000};
-    cfg.token = secret{child_token};
-    cfg.link.log = logger::none();
-    client_ = std::make_unique<remote::client>(ioc.get_executor(), cfg, handlers());
-    client_->async_run([](error_code) {});
-  }
-  ~scripted_child() { client_->stop(); }
-
-  void stop() { client_->stop(); }
-  void send_event(std::string op, nlohmann::json payload) { client_->send_event(std::move(op), std::move(payload)); }
-  std::uint64_t registrations() const { return client_->registrations(); }
-
-  std::atomic<bool> free{true};
-  std::atomic<bool> refuse_connect{false};
-  std::atomic<int> answer_delay_ms{0};
-  shared_log<std::string> ops;  ///< "available 5", "connect 5", "disconnect 5"...
-  const nlohmann::json listed;  ///< What `sessions` answers.
-
-  std::size_t count(const std::string& prefix) const {
-    std::size_t n = 0;
-    for (auto& op : ops.items()) n += op.rfind(prefix, 0) == 0;
-    return n;
-  }
-
- private:
-  remote::link_handlers handlers() {
-    remote::link_handlers h;
-    h.requests["available"] = [this](const nlohmann::json& args, remote::responder r) {
-      ops.add("available " + voice_of(args));
-      auto timer = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(answer_delay_ms.load()));
-      timer->async_wait([this, timer, r](error_code) { r.ok({{"free", free.load()}}); });
-    };
-    h.requests["connect"] = [this](const nlohmann::json& args, remote::responder r) {
-      ops.add("connect " + voice_of(args));
-      if (refuse_connect) return r.fail(error::bot_busy, "already playing in this server");
-      free = false;
-      r.ok();
-    };
-    h.requests["disconnect"] = [this](const nlohmann::json& args, remote::responder r) {
-      ops.add("disconnect " + voice_of(args));
-      r.ok();
-    };
-    h.requests["sessions"] = [this](const nlohmann::json&, remote::responder r) { r.ok({{"sessions", listed}}); };
-    return h;
-  }
-
-  asio::io_context& ioc_;
-  std::unique_ptr<remote::client> client_;
-};
-
 // A manager whose local and remote sessions are recorded doubles, and whose events are logged.
 struct manager_fixture {
   io_thread io;
@@ -364,7 +303,7 @@ TEST_CASE("manager: a dropped child's sessions are reported lost, then re-adopte
 
   // It comes back (a new process, the same name) still playing in channel 2.
   child1.reset();
-  scripted_child back(m.io.ioc, m.port, "child-1", nlohmann::json::array({{{"guild", guild.str()}, {"voice", "2"}}}));
+  scripted_child back(m.io.ioc, m.port, "child-1", {at(2)});
   REQUIRE(eventually([&] { return m.manager->find(channel_id{2}) != nullptr; }));
   auto adopted = m.manager->find(channel_id{2});
   CHECK(adopted->bot() == "child-1");

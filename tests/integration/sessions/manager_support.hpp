@@ -186,3 +186,133 @@ class recorded_session : public session {
 };
 
 }  // namespace hanabi::test
+
+namespace hanabi::test {
+
+/// A child bot speaking the manager's session ops as a test scripts them, over a real
+/// remote::client: `available` ({"free"}: `free` and no live session in the guild), `connect`
+/// (bot_busy when `refuse_connect`), `disconnect`, `sessions` (the live ones) and the test op
+/// `end` {voice}, which ends a session on the child's own initiative (a `session_closed` event).
+/// The process tests run it as a real process (the hidden test case "manager child process").
+/// Called when a scripted child's link to its parent comes up or goes down.
+struct link_watch {
+  std::function<void()> on_up{};
+  std::function<void()> on_down{};
+};
+
+class scripted_child {
+ public:
+
+  scripted_child(boost::asio::io_context& ioc, unsigned short port, std::string name,
+                 std::vector<session_address> live = {}, std::string token = child_token, link_watch h = {})
+      : ioc_(ioc), live_(std::move(live)), hooks_(std::move(h)) {
+    remote::client_config cfg;
+    cfg.port = port;
+    cfg.name = std::move(name);
+    cfg.bot_id = user_id{2000};
+    cfg.token = secret{std::move(token)};
+    cfg.link.log = logger::none();
+    client_ = std::make_unique<remote::client>(ioc.get_executor(), cfg, handlers());
+    client_->async_run([this](error_code ec) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      run_result_ = ec;
+    });
+  }
+  ~scripted_child() { client_->stop(); }
+
+  void stop() { client_->stop(); }
+  void send_event(std::string op, nlohmann::json payload) { client_->send_event(std::move(op), std::move(payload)); }
+  /// Why async_run ended (authentication_failed...); empty while it runs.
+  error_code run_result() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return run_result_;
+  }
+
+  std::atomic<bool> free{true};
+  std::atomic<bool> refuse_connect{false};
+  std::atomic<int> answer_delay_ms{0};
+  shared_log<std::string> ops;  ///< "available 5", "connect 5", "disconnect 5"...
+
+  std::size_t count(const std::string& prefix) const {
+    std::size_t n = 0;
+    for (auto& op : ops.items()) n += op.rfind(prefix, 0) == 0;
+    return n;
+  }
+
+ private:
+  static std::string voice_of(const nlohmann::json& args) { return args.value("voice", ""); }
+
+  static std::optional<session_address> address_of(const nlohmann::json& args) {
+    auto guild = guild_id::parse(args.value("guild", ""));
+    auto voice = channel_id::parse(args.value("voice", ""));
+    if (!guild || !voice) return std::nullopt;
+    return session_address{*guild, *voice};
+  }
+
+  bool holds_guild(guild_id g) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& a : live_)
+      if (a.guild == g) return true;
+    return false;
+  }
+
+  void forget(channel_id voice) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::erase_if(live_, [&](const session_address& a) { return a.voice == voice; });
+  }
+
+  remote::link_handlers handlers() {
+    remote::link_handlers h;
+    h.requests["available"] = [this](const nlohmann::json& args, remote::responder r) {
+      ops.add("available " + voice_of(args));
+      auto where = address_of(args);
+      bool is_free = free && where && !holds_guild(where->guild);
+      auto timer = std::make_shared<boost::asio::steady_timer>(ioc_, std::chrono::milliseconds(answer_delay_ms.load()));
+      timer->async_wait([timer, r, is_free](error_code) { r.ok({{"free", is_free}}); });
+    };
+    h.requests["connect"] = [this](const nlohmann::json& args, remote::responder r) {
+      ops.add("connect " + voice_of(args));
+      auto where = address_of(args);
+      if (!where) return r.fail(error::invalid_argument, "no address");
+      if (refuse_connect || holds_guild(where->guild)) return r.fail(error::bot_busy, "already playing in this server");
+      std::lock_guard<std::mutex> lock(mutex_);
+      live_.push_back(*where);
+      r.ok();
+    };
+    h.requests["disconnect"] = [this](const nlohmann::json& args, remote::responder r) {
+      ops.add("disconnect " + voice_of(args));
+      if (auto where = address_of(args)) forget(where->voice);
+      r.ok();
+    };
+    h.requests["end"] = [this](const nlohmann::json& args, remote::responder r) {
+      auto where = address_of(args);
+      if (!where) return r.fail(error::invalid_argument, "no address");
+      forget(where->voice);
+      client_->send_event("session_closed", {{"guild", where->guild.str()}, {"voice", where->voice.str()},
+                                             {"reason", "inactivity"}});
+      r.ok();
+    };
+    h.requests["sessions"] = [this](const nlohmann::json&, remote::responder r) {
+      nlohmann::json list = nlohmann::json::array();
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto& a : live_) list.push_back({{"guild", a.guild.str()}, {"voice", a.voice.str()}});
+      r.ok({{"sessions", list}});
+    };
+    h.on_up = [this](remote::link) {
+      if (hooks_.on_up) hooks_.on_up();
+    };
+    h.on_down = [this](remote::link, error_code, const std::string&) {
+      if (hooks_.on_down) hooks_.on_down();
+    };
+    return h;
+  }
+
+  boost::asio::io_context& ioc_;
+  std::mutex mutex_;
+  std::vector<session_address> live_;
+  link_watch hooks_;
+  std::unique_ptr<remote::client> client_;
+  error_code run_result_;  // guarded by mutex_
+};
+
+}  // namespace hanabi::test
