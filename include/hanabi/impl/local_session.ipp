@@ -586,6 +586,7 @@ HANABI_DECL void local_session::on_player_event(const player_event& e) {
   if (closed_) return;
   if (auto* s = std::get_if<protocol::track_start_event>(&e)) return on_track_start(*s);
   if (auto* end = std::get_if<protocol::track_end_event>(&e)) return on_track_end(*end);
+  if (auto* stuck = std::get_if<protocol::track_stuck_event>(&e)) return on_track_stuck(*stuck);
   if (auto* v = std::get_if<voice_event>(&e)) return on_voice(*v);
   if (auto* m = std::get_if<player_moved>(&e)) return publish(session_events::node_moved{m->from, m->to});
   if (auto* p = std::get_if<player_parked>(&e)) {
@@ -623,6 +624,22 @@ HANABI_DECL void local_session::on_track_end(const protocol::track_end_event& e)
   }
   update_activity();
   if (next.action != advance_action::nothing) publish_state();
+}
+
+HANABI_DECL void local_session::on_track_stuck(const protocol::track_stuck_event& e) {
+  const auto* cur = queue_.current();
+  if (expected_ || !playing_item() || !cur || cur->track->encoded() != e.track.encoded) return;
+  cfg_.log.warn("session {}: \"{}\" is stuck; moving on", address().voice, cur->track->title());
+  auto next = queue_.advance(protocol::track_end_reason::load_failed);
+  if (next.action == advance_action::play && next.next) {
+    start(*next.next, [this](error_code ec) {
+      if (ec) cfg_.log.warn("session {}: the next track did not start: {}", address().voice, ec.message());
+    });
+  } else {
+    stop_if_idle(true);  // the queue ended: the stuck track must not stay on the player
+  }
+  update_activity();
+  publish_state();
 }
 
 HANABI_DECL void local_session::on_voice(const voice_event& e) {
