@@ -1,7 +1,6 @@
-// Event ingest: the client's own CPU per WebSocket message (issue 3), three ways over the same bytes:
+// Event ingest: the client's own CPU per WebSocket message (issue 3), two ways over the same bytes:
 //
 //  ingest/beast_read     a bare Beast websocket client reads every message and drops it. Baseline.
-//  ingest/ws_client      hanabi::transport::ws_client reads every message (no decoding).
 //  ingest/node_dispatch  hanabi::node: decode, update the player mirror, call one subscriber.
 //
 // The backlog: 50,000 playerUpdates for 1,000 guilds, serialized once into WebSocket frames. A small
@@ -14,12 +13,11 @@
 // The client's io_context runs on the benchmark thread and the time reported is that thread's CPU time
 // (CLOCK_THREAD_CPUTIME_ID: user + system, including the kernel's receive path), from the first read
 // to the last message delivered. The server's thread is not counted. Its writes are a few large
-// send() calls of prebuilt bytes, so all three clients face the same server.
+// send() calls of prebuilt bytes, so both clients face the same server.
 //
 //   bench_node_ingest [--benchmark_repetitions=3]
 #include <hanabi/detail/url.hpp>
 #include <hanabi/node/node.hpp>
-#include <hanabi/transport/ws_client.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -228,45 +226,6 @@ void ingest_beast_read(benchmark::State& state) {
   beast_ns_per_message = totals.ns_per_message();
 }
 
-void ingest_ws_client(benchmark::State& state) {
-  drain_totals totals;
-  for (auto _ : state) {
-    asio::io_context ioc;
-    hanabi::transport::ws_client ws(ioc.get_executor());
-    hanabi::transport::ws_options options;
-    options.url = *hanabi::detail::parse_endpoint_url(server().url());
-    options.user = hanabi::user_id{1};
-    options.idle_timeout = 0ms;
-    bool connected = false;
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-          connected = (co_await ws.connect(options, {})) && (co_await ws.read());  // the upgrade, then ready
-        },
-        asio::detached);
-    ioc.run();
-    if (!connected) {
-      state.SkipWithError("could not connect");
-      break;
-    }
-    const double queued = server().release_and_wait_until_queued();
-    std::size_t remaining = backlog_messages;
-    const double cpu0 = thread_cpu_seconds();
-    asio::co_spawn(
-        ioc,
-        [&]() -> asio::awaitable<void> {
-          while (remaining > 0 && (co_await ws.read())) --remaining;
-        },
-        asio::detached);
-    ioc.restart();
-    ioc.run();
-    totals.add(thread_cpu_seconds() - cpu0, queued, state);
-    if (remaining != 0) state.SkipWithError("the connection ended before the backlog was read");
-    ws.abort();
-  }
-  totals.report(state);
-}
-
 void ingest_node_dispatch(benchmark::State& state) {
   drain_totals totals;
   for (auto _ : state) {
@@ -313,7 +272,6 @@ void ingest_node_dispatch(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(ingest_beast_read)->Name("ingest/beast_read")->UseManualTime()->Iterations(5)->Unit(benchmark::kMillisecond);
-BENCHMARK(ingest_ws_client)->Name("ingest/ws_client")->UseManualTime()->Iterations(5)->Unit(benchmark::kMillisecond);
 BENCHMARK(ingest_node_dispatch)
     ->Name("ingest/node_dispatch")
     ->UseManualTime()
