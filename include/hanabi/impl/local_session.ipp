@@ -768,7 +768,7 @@ HANABI_DECL void local_session::arm_reaper() {
 
 HANABI_DECL void local_session::close_now(close_reason reason, std::string detail, closed_handler then) {
   if (closed_) {
-    if (then) asio::post(executor_, std::move(then));
+    if (then) asio::post(executor_, [self = self(), then = std::move(then)]() mutable { std::move(then)(); });
     return;
   }
   closed_ = true;
