@@ -8,6 +8,8 @@
 
 #include <boost/asio/append.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -37,6 +39,55 @@ HANABI_DECL track_loader load_tracks_from(std::shared_ptr<node> n) {
   return [n = std::move(n)](std::string identifier, diagnostics& d,
                             asio::any_completion_handler<void(error_code, protocol::load_result)> h) {
     n->async_load_tracks(std::move(identifier), d, std::move(h));
+  };
+}
+
+namespace {
+
+// Whether another node could answer where this one failed: the node itself was the problem,
+// not the query.
+bool node_could_not_answer(error_code ec) {
+  return ec == condition::node_unavailable || ec == condition::timed_out || ec.category() != error_category();
+}
+
+struct load_with_failover : std::enable_shared_from_this<load_with_failover> {
+  std::shared_ptr<const std::vector<std::shared_ptr<node>>> nodes;
+  std::string identifier;
+  diagnostics* diag;
+  asio::any_completion_handler<void(error_code, protocol::load_result)> handler;
+  std::size_t next = 0;
+
+  void attempt() {
+    auto& n = (*nodes)[next++];
+    n->async_load_tracks(identifier, *diag, [self = shared_from_this()](error_code ec, protocol::load_result r) {
+      if (ec && node_could_not_answer(ec) && self->next < self->nodes->size()) {
+        self->diag->clear();
+        return self->attempt();
+      }
+      std::move(self->handler)(ec, std::move(r));
+    });
+  }
+};
+
+}  // namespace
+
+HANABI_DECL track_loader load_tracks_from(std::vector<std::shared_ptr<node>> nodes) {
+  auto shared = std::make_shared<const std::vector<std::shared_ptr<node>>>(std::move(nodes));
+  return [shared](std::string identifier, diagnostics& d,
+                  asio::any_completion_handler<void(error_code, protocol::load_result)> h) {
+    if (shared->empty()) {
+      d.set_client_message("no Lavalink node is configured to load tracks");
+      // Never inside the call; the loader contract lets the handler complete on any executor.
+      return asio::post(asio::system_executor(), [h = std::move(h)]() mutable {
+        std::move(h)(error::no_node_available, {});
+      });
+    }
+    auto op = std::make_shared<load_with_failover>();
+    op->nodes = shared;
+    op->identifier = std::move(identifier);
+    op->diag = &d;
+    op->handler = std::move(h);
+    op->attempt();
   };
 }
 

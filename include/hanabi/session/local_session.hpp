@@ -58,6 +58,10 @@ using track_loader = std::function<void(std::string identifier, diagnostics& dia
 
 /// A track_loader that asks one node. The node must outlive the sessions using it.
 HANABI_DECL track_loader load_tracks_from(std::shared_ptr<node> n);
+/// A track_loader that asks `nodes` in order and moves on to the next when one cannot answer
+/// (it is down, reconnecting, timed out, or the connection failed), so loading survives the
+/// loss of a node as playback does. A node's own answer (including a failed load) is final.
+HANABI_DECL track_loader load_tracks_from(std::vector<std::shared_ptr<node>> nodes);
 
 /// How a local_session behaves. Plain aggregate; `send_gateway` and `load_tracks` are required.
 struct local_session_config {

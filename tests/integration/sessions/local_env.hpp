@@ -68,6 +68,8 @@ struct basic_local_env : session_env {
   static pool_config quiet_pool() {
     pool_config c;
     c.log = logger::none();
+    // A stopped fake node never resumes: move its players at once instead of waiting out the grace.
+    c.failover_grace = std::chrono::milliseconds{0};
     return c;
   }
 
@@ -79,7 +81,7 @@ struct basic_local_env : session_env {
     cfg.paused_timeout = setup.paused_timeout;
     cfg.search_prefix = "fakesearch:";
     cfg.passthrough_prefixes = {"fake:"};
-    cfg.load_tracks = load_tracks_from(lavalinks.front());
+    cfg.load_tracks = load_tracks_from(lavalinks);
     cfg.send_gateway = [this, g](const gateway_voice_update& op) { answer_op4(g, op); };
     return cfg;
   }

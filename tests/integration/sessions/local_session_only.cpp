@@ -145,3 +145,16 @@ TEST_CASE_METHOD(stuck_env, "local_session: a stuck track is skipped, and stoppe
   CHECK(st.value.current_position == 3);
   CHECK(log.count<closed>() == 0);
 }
+
+TEST_CASE_METHOD(basic_local_env<2>, "local_session: loading moves on to the next node when the first is down",
+                 "[sessions][local]") {
+  auto s = open(here, alice, {});
+  REQUIRE_FALSE(play(*this, *s, "fake:track:a").ec);
+  fakes[0]->stop();  // the loader's first node
+  // Whichever node held the player, the session plays on and can still load tracks.
+  auto added = play(*this, *s, "fake:track:b");
+  REQUIRE_FALSE(added.ec);
+  auto page = call<queue_view>(*this, [&](diagnostics& d, auto h) { s->async_queue_page({}, d, std::move(h)); });
+  REQUIRE_FALSE(page.ec);
+  CHECK(page.value.total == 2);
+}
