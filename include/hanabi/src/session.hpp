@@ -8,3 +8,5 @@
 
 #include <hanabi/impl/session_logic.ipp>
 #include <hanabi/impl/local_session.ipp>
+#include <hanabi/impl/session_persistence.ipp>
+#include <hanabi/impl/session_recovery.ipp>
