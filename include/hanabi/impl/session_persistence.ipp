@@ -6,7 +6,6 @@
 #include <hanabi/protocol/decoder.hpp>
 #include <hanabi/protocol/encode.hpp>
 
-#include <boost/asio/append.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -158,7 +157,10 @@ HANABI_DECL void session_persistence::arm_refresh() {
     if (!self->refresher_) return;
     {
       std::lock_guard lock(self->mutex_);
-      if (self->closed_ || !self->playing_) return self->refresher_->cancel();
+      if (self->closed_ || !self->playing_) {
+        self->refresher_->cancel();
+        return;
+      }
     }
     self->refresher_->expires_after(self->config_.save_interval);
     self->refresher_->async_wait([weak = std::weak_ptr<session_persistence>(self)](error_code ec) {
@@ -205,7 +207,7 @@ HANABI_DECL void session_persistence::flush(flush_handler handler) {
 
 HANABI_DECL void session_persistence::finish(flush_handler handler, error_code ec) {
   auto ex = asio::get_associated_executor(handler, store_.get_executor());
-  asio::dispatch(ex, asio::append(std::move(handler), ec));
+  asio::dispatch(ex, [h = std::move(handler), ec]() mutable { std::move(h)(ec); });
 }
 
 }  // namespace hanabi

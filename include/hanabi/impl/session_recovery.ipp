@@ -7,7 +7,6 @@
 #include <hanabi/queue/track_queue.hpp>
 #include <hanabi/session/persistence.hpp>
 
-#include <boost/asio/append.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -27,7 +26,7 @@ HANABI_DECL result<nlohmann::json> replayed_queue(const storage::session_record&
     if (!event) return event.error();
     if (auto applied = queue->apply(*event); !applied) return applied.error();
   }
-  return queue->snapshot();
+  return result<nlohmann::json>(boost::system::in_place_value, queue->snapshot());
 }
 
 HANABI_DECL void resume_stored_session(node_config& config, const std::vector<storage::node_session>& stored) {
@@ -36,7 +35,8 @@ HANABI_DECL void resume_stored_session(node_config& config, const std::vector<st
 }
 
 HANABI_DECL void keep_node_session(node& n, storage::store& store, logger log) {
-  n.subscribe({.state = [&n, &store, log](node_state state) {
+  node_handlers handlers;
+  handlers.state = [&n, &store, log](node_state state) {
     if (state != node_state::ready) return;
     storage::node_session saved{n.config().name, n.session_id(), n.config().resuming.enabled,
                                 n.config().resuming.timeout};
@@ -44,7 +44,8 @@ HANABI_DECL void keep_node_session(node& n, storage::store& store, logger log) {
     store.async_save_node_session(std::move(saved), *diag, [diag, log, name = n.config().name](error_code ec) {
       if (ec) log.warn("node {}: session not saved: {}", name, diag->client_message());
     });
-  }});
+  };
+  n.subscribe(std::move(handlers));
 }
 
 namespace detail {
@@ -141,7 +142,9 @@ class recovery_run : public std::enable_shared_from_this<recovery_run> {
 
   void finish(error_code ec) {
     auto ex = asio::get_associated_executor(handler_, pool_.get_executor());
-    asio::dispatch(ex, asio::append(std::move(handler_), ec, std::move(report_)));
+    asio::dispatch(ex, [h = std::move(handler_), ec, report = std::move(report_)]() mutable {
+      std::move(h)(ec, std::move(report));
+    });
   }
 
   storage::store& store_;
@@ -156,8 +159,13 @@ class recovery_run : public std::enable_shared_from_this<recovery_run> {
 HANABI_DECL void start_recovery(storage::store& store, node_pool& pool, recovery_config config,
                                 recovery_handler handler) {
   if (!config.session_config) {
-    auto ex = asio::get_associated_executor(handler, pool.get_executor());
-    return asio::post(ex, asio::append(std::move(handler), make_error_code(error::invalid_argument), recovery_report{}));
+    // Through the pool's executor first: a handler never runs inside the initiating call.
+    return asio::post(pool.get_executor(), [h = std::move(handler), ex = pool.get_executor()]() mutable {
+      auto target = asio::get_associated_executor(h, ex);
+      asio::dispatch(target, [h = std::move(h)]() mutable {
+        std::move(h)(make_error_code(error::invalid_argument), recovery_report{});
+      });
+    });
   }
   std::make_shared<recovery_run>(store, pool, std::move(config), std::move(handler))->start();
 }
