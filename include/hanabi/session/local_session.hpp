@@ -23,7 +23,8 @@
 // Threading: the session lives on the node pool's executor (a strand): its player, queue,
 // timers and event subscribers all run there. Every public member is thread-safe (calls are
 // posted to the strand), except create(), which must be called on the pool's strand. The pool
-// must outlive its sessions.
+// must outlive its sessions. End a session with disconnect or close(); one dropped without
+// either still has its player deleted (best effort, and without a `closed` event).
 #pragma once
 
 #include <hanabi/detail/config.hpp>
