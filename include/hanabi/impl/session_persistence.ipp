@@ -188,6 +188,18 @@ HANABI_DECL void session_persistence::forget(close_reason reason) {
 }
 
 HANABI_DECL void session_persistence::flush(flush_handler handler) {
+  auto s = session_.lock();
+  if (!s) return commit(std::move(handler));
+  // Not every change publishes a state (a seek does not): take the session's state now.
+  auto diag = std::make_shared<diagnostics>();
+  s->async_state(*diag, [self = shared_from_this(), diag, handler = std::move(handler)](error_code ec,
+                                                                                       session_state state) mutable {
+    if (!ec) self->save(state_document(state, detail::epoch_now_ms()));
+    self->commit(std::move(handler));
+  });
+}
+
+HANABI_DECL void session_persistence::commit(flush_handler handler) {
   journal_.async_flush([self = shared_from_this(), handler = std::move(handler)](error_code ec, std::uint64_t) mutable {
     if (ec) return self->finish(std::move(handler), ec);
     nlohmann::json latest;

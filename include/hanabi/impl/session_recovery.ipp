@@ -99,6 +99,7 @@ class recovery_run : public std::enable_shared_from_this<recovery_run> {
     if (!created) return forget(record.key, {where, created.error().code, created.error().what()});
     auto s = std::move(*created);
     keeper->attach(s);
+    if (config_.on_created) config_.on_created(s);
     rejoin(recovered_session{std::move(s), std::move(keeper)}, by);
   }
 

@@ -95,8 +95,8 @@ class session_persistence : public std::enable_shared_from_this<session_persiste
   /// The newest queue version committed to the store.
   std::uint64_t durable_version() const noexcept { return journal_.durable_version(); }
 
-  /// Completes once every queue event recorded and the newest state document saved before the call
-  /// are committed. Signature `void(error_code)`.
+  /// Takes the session's state now, then completes once it and every queue event recorded before
+  /// the call are committed. Signature `void(error_code)`.
   template <class Token>
   auto async_flush(Token&& token) {
     return asio::async_initiate<Token, void(error_code)>(
@@ -107,6 +107,8 @@ class session_persistence : public std::enable_shared_from_this<session_persiste
   using flush_handler = asio::any_completion_handler<void(error_code)>;
 
   HANABI_DECL void flush(flush_handler handler);
+  /// The journal's flush, then the newest document saved again (store operations are ordered).
+  HANABI_DECL void commit(flush_handler handler);
   /// Completes a flush on the handler's associated executor (the store's by default).
   HANABI_DECL void finish(flush_handler handler, error_code ec);
   HANABI_DECL void on_event(const session_event& e);

@@ -74,6 +74,9 @@ struct recovery_config {
   /// Whether the voice channel still exists (the application's cache). Empty: assume it does;
   /// a rejoin that fails still loses the session.
   std::function<bool(const session_address&)> channel_exists;
+  /// Called (on the pool's strand) for each recovered session once it exists and before it rejoins
+  /// voice, so the application routes the bot's voice dispatches for its guild to it.
+  std::function<void(const std::shared_ptr<local_session>&)> on_created;
   /// Told about each lost session (after it was closed), e.g. to message its text channel.
   std::function<void(const lost_session&)> on_lost;
   /// For the recovered sessions' persistence.
