@@ -34,7 +34,7 @@ queue_item entry(int n) {
 TEST_CASE("state document: a playing session's position is extrapolated to now", "[recovery]") {
   auto doc = state_document(playing_state(), 1'000'000);
   auto p = playback_from_document(doc, 1'004'500);
-  REQUIRE(p);
+  REQUIRE((p).has_value());
   REQUIRE(p->has_value());
   CHECK((*p)->position == 34'500);
   CHECK_FALSE((*p)->paused);
@@ -47,7 +47,7 @@ TEST_CASE("state document: a paused session stays where it was", "[recovery]") {
   auto s = playing_state();
   s.paused = true;
   auto p = playback_from_document(state_document(s, 1'000'000), 9'000'000);
-  REQUIRE(p);
+  REQUIRE((p).has_value());
   REQUIRE(p->has_value());
   CHECK((*p)->position == 30'000);
   CHECK((*p)->paused);
@@ -56,10 +56,10 @@ TEST_CASE("state document: a paused session stays where it was", "[recovery]") {
 TEST_CASE("state document: an idle session has no playback, a clock gone backwards no negative time", "[recovery]") {
   session_state idle;
   auto none = playback_from_document(state_document(idle, 5), 10);
-  REQUIRE(none);
+  REQUIRE((none).has_value());
   CHECK_FALSE(none->has_value());
   auto back = playback_from_document(state_document(playing_state(), 1'000'000), 0);
-  REQUIRE(back);
+  REQUIRE((back).has_value());
   CHECK((*back)->position == 30'000);
   CHECK(lifetime_from_document(state_document(idle, 5)) == session_lifetime::transient);
 }
@@ -68,7 +68,7 @@ TEST_CASE("state document: bad documents are typed errors", "[recovery]") {
   auto good = state_document(playing_state(), 1);
   auto expect_invalid = [](const nlohmann::json& doc) {
     auto p = playback_from_document(doc, 2);
-    REQUIRE_FALSE(p);
+    REQUIRE_FALSE((p).has_value());
     CHECK(p.error().code == error::invalid_argument);
   };
   expect_invalid(nullptr);
@@ -88,7 +88,7 @@ TEST_CASE("state document: bad documents are typed errors", "[recovery]") {
   auto filters = good;
   filters["filters"] = {{"timescale", {{"speed", "fast"}}}};
   auto p = playback_from_document(filters, 2);
-  CHECK_FALSE(p);
+  CHECK_FALSE((p).has_value());
 }
 
 TEST_CASE("replayed_queue: the snapshot with the tail replayed, at the record's version", "[recovery]") {
@@ -96,12 +96,12 @@ TEST_CASE("replayed_queue: the snapshot with the tail replayed, at the record's 
   queue_config qc;
   qc.on_change = [&](queue_event e) { events.push_back(std::move(e)); };
   track_queue live(qc);
-  REQUIRE(live.enqueue({entry(1), entry(2)}));
+  REQUIRE((live.enqueue({entry(1), entry(2)})).has_value());
   const auto snapshot = live.snapshot();
   const auto snapshot_version = live.version();
-  REQUIRE(live.enqueue({entry(3)}));
-  REQUIRE(live.play_at(2));
-  REQUIRE(live.set_repeat(repeat_mode::one));
+  REQUIRE((live.enqueue({entry(3)})).has_value());
+  REQUIRE((live.skip_to(2)).has_value());
+  REQUIRE((live.set_repeat(repeat_mode::one)).has_value());
 
   storage::session_record record;
   record.snapshot = snapshot;
@@ -109,14 +109,14 @@ TEST_CASE("replayed_queue: the snapshot with the tail replayed, at the record's 
   for (const auto& e : events)
     if (e.version > snapshot_version) record.tail.push_back({e.version, to_json_value(e)});
   auto replayed = replayed_queue(record);
-  REQUIRE(replayed);
+  REQUIRE((replayed).has_value());
   auto back = track_queue::restore(*replayed);
-  REQUIRE(back);
+  REQUIRE((back).has_value());
   CHECK(*back == live);
   CHECK(back->version() == record.version());
 
   record.tail.front().body = {{"nonsense", true}};
-  CHECK_FALSE(replayed_queue(record));
+  CHECK_FALSE(replayed_queue(record).has_value());
 }
 
 TEST_CASE("resume_stored_session: a node resumes the session stored under its name", "[recovery]") {
