@@ -291,6 +291,7 @@ HANABI_DECL void local_session::load(std::string identifier, diagnostics& d, loa
 
 HANABI_DECL void local_session::play(play_args a, diagnostics& d, session_handler<enqueue_outcome> h) {
   if (a.query.empty()) return fail(std::move(h), d, error::invalid_argument, "the query is empty");
+  if (auto ok = detail::check_segment(a.start_time, a.end_time); !ok) return fail_with(std::move(h), d, ok.error());
   load(detail::load_identifier(a.query, cfg_.search_prefix, cfg_.passthrough_prefixes), d,
        [this, a, &d, h = std::move(h)](error_code ec, std::vector<protocol::track> tracks,
                                        std::string playlist) mutable {
@@ -313,6 +314,8 @@ HANABI_DECL void local_session::play(play_args a, diagnostics& d, session_handle
 
 HANABI_DECL void local_session::enqueue(enqueue_args a, diagnostics& d, session_handler<enqueue_outcome> h) {
   if (a.entries.empty()) return fail(std::move(h), d, error::invalid_argument, "there is nothing to enqueue");
+  for (auto& e : a.entries)
+    if (auto ok = detail::check_segment(e.start_time, e.end_time); !ok) return fail_with(std::move(h), d, ok.error());
   load_entries(std::make_shared<enqueue_args>(std::move(a)), 0, std::make_shared<std::vector<queue_item>>(),
                std::make_shared<enqueue_outcome>(), d, std::move(h));
 }
@@ -611,6 +614,7 @@ HANABI_DECL void local_session::on_player_event(const player_event& e) {
   if (closed_) return;
   if (auto* s = std::get_if<protocol::track_start_event>(&e)) return on_track_start(*s);
   if (auto* end = std::get_if<protocol::track_end_event>(&e)) return on_track_end(*end);
+  if (auto* stuck = std::get_if<protocol::track_stuck_event>(&e)) return on_track_stuck(*stuck);
   if (auto* v = std::get_if<voice_event>(&e)) return on_voice(*v);
   if (auto* m = std::get_if<player_moved>(&e)) return publish(session_events::node_moved{m->from, m->to});
   if (auto* p = std::get_if<player_parked>(&e)) {
@@ -648,6 +652,22 @@ HANABI_DECL void local_session::on_track_end(const protocol::track_end_event& e)
   }
   update_activity();
   if (next.action != advance_action::nothing) publish_state();
+}
+
+HANABI_DECL void local_session::on_track_stuck(const protocol::track_stuck_event& e) {
+  const auto* cur = queue_.current();
+  if (expected_ || !playing_item() || !cur || cur->track->encoded() != e.track.encoded) return;
+  cfg_.log.warn("session {}: \"{}\" is stuck; moving on", address().voice, cur->track->title());
+  auto next = queue_.advance(protocol::track_end_reason::load_failed);
+  if (next.action == advance_action::play && next.next) {
+    start(*next.next, [this](error_code ec) {
+      if (ec) cfg_.log.warn("session {}: the next track did not start: {}", address().voice, ec.message());
+    });
+  } else {
+    stop_if_idle(true);  // the queue ended: the stuck track must not stay on the player
+  }
+  update_activity();
+  publish_state();
 }
 
 HANABI_DECL void local_session::on_voice(const voice_event& e) {
@@ -776,7 +796,7 @@ HANABI_DECL void local_session::arm_reaper() {
 
 HANABI_DECL void local_session::close_now(close_reason reason, std::string detail, closed_handler then) {
   if (closed_) {
-    if (then) asio::post(executor_, std::move(then));
+    if (then) asio::post(executor_, [self = self(), then = std::move(then)]() mutable { std::move(then)(); });
     return;
   }
   closed_ = true;
