@@ -147,6 +147,12 @@ enum class error : int {
   peer_unresponsive,
   /// A newer connection from the same child replaced this one.
   link_replaced,
+  /// A play or enqueue query found no track (an empty search or an unknown URL).
+  no_matches,
+  /// Lavalink could not load the query (a LoadFailed result); diagnostics carry its message.
+  load_failed,
+  /// The user may not do this (not the owner, not a DJ, not in the session's channel).
+  not_permitted,
 
   // --- Storage (9xx) ---
   /// A playlist with this name already exists for this owner.

@@ -67,6 +67,9 @@ inline const char* error_message(error e) noexcept {
     case error::bot_busy: return "The bot is already in a voice channel in this server.";
     case error::peer_unresponsive: return "The peer stopped answering heartbeats and was dropped.";
     case error::link_replaced: return "A newer connection from the same bot replaced this one.";
+    case error::no_matches: return "Nothing was found for that query.";
+    case error::load_failed: return "The track could not be loaded.";
+    case error::not_permitted: return "You are not allowed to do that.";
     case error::duplicate_name: return "A playlist with this name already exists.";
     case error::invalid_name: return "The name is empty or too long.";
     case error::record_not_found: return "The record does not exist.";

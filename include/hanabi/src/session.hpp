@@ -6,3 +6,5 @@
 #  error "Define HANABI_SEPARATE_COMPILATION to compile hanabi's sources, or use hanabi header-only."
 #endif
 
+#include <hanabi/impl/session_logic.ipp>
+#include <hanabi/impl/local_session.ipp>
