@@ -629,6 +629,29 @@ void views_and_history(session_env& env) {
   CHECK(all.value.front().by == alice);
 }
 
+void state_changes_are_published(session_env& env) {
+  auto s = env.open(here, alice);
+  event_log log(*s);
+  play_all(env, *s, {"fake:track:a", "fake:track:b"});
+  auto published = [&](const std::function<bool(const session_state&)>& match) {
+    return env.run_until([&] {
+      auto all = log.of<state_changed>();
+      return std::any_of(all.begin(), all.end(), [&](auto& e) { return match(e.state); });
+    });
+  };
+  CHECK(published([](auto& st) { return st.queue_size == 2 && st.active; }));
+  REQUIRE_FALSE(volume(env, *s, 55, false).ec);
+  CHECK(published([](auto& st) { return st.volume == 55; }));
+  REQUIRE_FALSE(pause(env, *s, true).ec);
+  CHECK(published([](auto& st) { return st.paused; }));
+  REQUIRE_FALSE(repeat(env, *s, repeat_mode::all).ec);
+  CHECK(published([](auto& st) { return st.repeat == repeat_mode::all; }));
+  REQUIRE_FALSE(set_filters(env, *s, std::string("karaoke")).ec);
+  CHECK(published([](auto& st) { return st.filters.karaoke.has_value(); }));
+  // Every state event names this session.
+  for (auto& e : log.of<state_changed>()) CHECK(e.state.address == here);
+}
+
 void channel_move_follows_the_bot(session_env& env) {
   auto s = env.open(here, alice);
   event_log log(*s);

@@ -20,8 +20,9 @@ namespace hanabi::test {
 
 inline constexpr user_id local_bot{170939974227541168ULL};
 
-/// local_session over `nodes` fake nodes (the conformance suite uses one).
-template <std::size_t nodes>
+/// local_session over `nodes` fake nodes (the conformance suite uses one) whose tracks get stuck
+/// after `stuck_threshold_ms` (simulated ms; time runs at real speed).
+template <std::size_t nodes, std::int64_t stuck_threshold_ms = 10'000>
 struct basic_local_env : session_env {
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
@@ -34,7 +35,9 @@ struct basic_local_env : session_env {
 
   basic_local_env() {
     for (std::size_t i = 0; i < nodes; ++i) {
-      fakes.push_back(std::make_unique<testing::fake_node>());
+      testing::fake_node_options o;
+      o.stuck_threshold_ms = stuck_threshold_ms;
+      fakes.push_back(std::make_unique<testing::fake_node>(o));
       fakes.back()->start();
       node_config c;
       c.name = fmt::format("node-{}", i);

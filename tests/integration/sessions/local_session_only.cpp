@@ -124,3 +124,24 @@ TEST_CASE_METHOD(local_env, "local_session: every queue change reaches on_queue_
   CHECK(std::holds_alternative<queue_change::inserted>(changes[0].change));
   CHECK(std::holds_alternative<queue_change::pointer_moved>(changes[3].change));
 }
+
+namespace {
+using stuck_env = basic_local_env<1, 100>;
+}
+
+TEST_CASE_METHOD(stuck_env, "local_session: a stuck track is skipped, and stopped when it was the last one",
+                 "[sessions][local]") {
+  auto s = open(here, alice, {});
+  event_log log(*s);
+  REQUIRE_FALSE(play(*this, *s, "fake:stuck:s").ec);
+  REQUIRE_FALSE(play(*this, *s, "fake:track:b").ec);
+  REQUIRE(run_until([&] { return node_identifier(*this, conformance_guild) == "fake:track:b"; }));
+  REQUIRE_FALSE(play(*this, *s, "fake:stuck:u").ec);
+  REQUIRE_FALSE(call<now_playing>(*this, [&](diagnostics& d, auto h) { s->async_skip({.by = alice}, d, std::move(h)); }).ec);
+  CHECK(node_identifier(*this, conformance_guild) == "fake:stuck:u");
+  REQUIRE(run_until([&] { return node_identifier(*this, conformance_guild).empty(); }));
+  auto st = call<session_state>(*this, [&](diagnostics& d, auto h) { s->async_state(d, std::move(h)); });
+  CHECK_FALSE(st.value.active);
+  CHECK(st.value.current_position == 3);
+  CHECK(log.count<closed>() == 0);
+}
