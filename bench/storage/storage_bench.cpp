@@ -27,6 +27,8 @@
 #include <thread>
 #include <vector>
 
+#include <time.h>
+
 namespace {
 
 using namespace hanabi;
@@ -88,6 +90,14 @@ double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
+// CPU time of the calling thread: what a mutation costs its caller, whatever the load of the machine
+// and whatever the store's thread does meanwhile.
+double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 std::vector<queue_item> sample_items(int count) {
   std::vector<queue_item> items;
   for (int i = 0; i < count; ++i) items.push_back(sample_item(i));
@@ -97,33 +107,47 @@ std::vector<queue_item> sample_items(int count) {
 // What one persisted run took: until the last mutation returned, and until all of it was committed.
 struct persisted_run {
   double caller = 0;
+  double caller_cpu = 0;  // the caller thread's CPU time over the same span
   double committed = 0;
 };
 
+// Times the mutations of `q` (wall and thread CPU) into `run`.
+void timed_mutations(persisted_run& run, track_queue& q, const std::vector<queue_item>& items, std::size_t count) {
+  const auto start = clock_type::now();
+  const double cpu = thread_cpu_seconds();
+  mutate(q, items, count);
+  run.caller_cpu = thread_cpu_seconds() - cpu;
+  run.caller = seconds_since(start);
+}
+
 // Per iteration, times `state.range(0)` bare mutations (the baseline: a queue with no listener),
 // then `persisted(key, mutations)` on a new session; reports `ratio` (committed / baseline),
-// `ratio_caller` (caller / baseline) and the baseline's cost per mutation.
+// `ratio_caller` (caller / baseline, wall clock), `ratio_caller_cpu` (the same in the caller thread's
+// CPU time, immune to the machine's load) and the baseline's cost per mutation.
 template <class Persisted>
 void compare_with_bare(benchmark::State& state, const std::vector<queue_item>& items, Persisted persisted) {
   const auto mutations = static_cast<std::size_t>(state.range(0));
-  double baseline = 0, committed = 0, caller = 0;
+  double baseline = 0, baseline_cpu = 0, committed = 0, caller = 0, caller_cpu = 0;
   std::uint64_t session = 0;
   for (auto _ : state) {
-    const auto start = clock_type::now();
     {
+      persisted_run bare;
       track_queue plain;
-      mutate(plain, items, mutations);
+      timed_mutations(bare, plain, items, mutations);
       benchmark::DoNotOptimize(plain.version());
-      baseline += seconds_since(start);
+      baseline += bare.caller;
+      baseline_cpu += bare.caller_cpu;
     }
     const auto run = persisted(storage::session_key{"bench", guild_id{1}, channel_id{++session}}, mutations);
     caller += run.caller;
+    caller_cpu += run.caller_cpu;
     committed += run.committed;
     state.SetIterationTime(run.committed);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * mutations));
   state.counters["ratio"] = committed / baseline;
   state.counters["ratio_caller"] = caller / baseline;
+  state.counters["ratio_caller_cpu"] = caller_cpu / baseline_cpu;
   state.counters["baseline_ns_per_mutation"] = baseline * 1e9 / static_cast<double>(state.iterations() * mutations);
 }
 
@@ -153,8 +177,7 @@ void journaled_mutations(benchmark::State& state, storage::journal_commit commit
     persisted_run run;
     const auto start = clock_type::now();
     track_queue journaled(config);
-    mutate(journaled, items, mutations);
-    run.caller = seconds_since(start);
+    timed_mutations(run, journaled, items, mutations);
     ctx.restart();
     ctx.run();  // every acknowledgement: the mutations are committed
     run.committed = seconds_since(start);
@@ -165,6 +188,8 @@ void journaled_mutations(benchmark::State& state, storage::journal_commit commit
 
 // queue_journal over a SQLite store in batched mode, the io_context running on its own thread (as
 // in a multi-threaded bot: batches are submitted and completed while the caller keeps mutating).
+// One journal serves the whole benchmark, as one serves a session for its lifetime (its buffers
+// keep their working size); each iteration journals a new empty queue that continues its versions.
 // `committed` ends when async_flush reports every event durable.
 void journal_adapter(benchmark::State& state) {
   const auto items = sample_items(64);
@@ -173,18 +198,20 @@ void journal_adapter(benchmark::State& state) {
   auto work = asio::make_work_guard(ctx);
   std::thread io([&] { ctx.run(); });
   auto store = open_store(ctx, db.file(), storage::journal_commit::batched);
-  compare_with_bare(state, items, [&](const storage::session_key& key, std::size_t mutations) {
-    storage::queue_journal journal(*store, key, 0);
-    queue_config config;
-    config.on_change = journal.listener();
+  storage::queue_journal journal(*store, {"bench", guild_id{2}, channel_id{2}}, 0);
+  queue_config config;
+  config.on_change = journal.listener();
+  nlohmann::json empty = track_queue{}.snapshot();
+  compare_with_bare(state, items, [&](const storage::session_key&, std::size_t mutations) {
+    empty["version"] = journal.recorded_version();
+    auto journaled = track_queue::restore(empty, config);
+    if (!journaled) std::abort();
     persisted_run run;
     const auto start = clock_type::now();
-    track_queue journaled(config);
-    mutate(journaled, items, mutations);
-    run.caller = seconds_since(start);
+    timed_mutations(run, *journaled, items, mutations);
     const auto durable = journal.async_flush(asio::use_future).get();
     run.committed = seconds_since(start);
-    if (durable != mutations) std::abort();
+    if (durable != journaled->version()) std::abort();
     return run;
   });
   work.reset();

@@ -8,8 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 
-#include <algorithm>
-#include <iterator>
+#include <cstddef>
 
 namespace hanabi::detail {
 
@@ -82,10 +81,10 @@ HANABI_DECL void queue_journal_state::written(error_code ec, storage::journal_st
       writing_ = false;
     } else {
       durable_.store(status.version, std::memory_order_release);
-      auto done = std::stable_partition(waiters_.begin(), waiters_.end(),
-                                        [&](const waiter& w) { return w.version <= status.version; });
-      std::move(waiters_.begin(), done, std::back_inserter(ready));
-      waiters_.erase(waiters_.begin(), done);
+      // Targets never decrease (each is the recorded version at its call), so the ready ones lead.
+      std::size_t done = 0;
+      while (done < waiters_.size() && waiters_[done].version <= status.version) ready.push_back(std::move(waiters_[done++]));
+      waiters_.erase(waiters_.begin(), waiters_.begin() + static_cast<std::ptrdiff_t>(done));
       again = !pending_.empty();
       writing_ = again;
     }

@@ -11,7 +11,7 @@
 //
 // Why: serializing each event to JSON and handing it to the store on the
 // caller's thread cost a queue mutation more than 100 times its own price.
-// Here the caller moves the event into a buffer under a short lock. The store
+// Here the caller moves the event into a buffer under a short spin lock. The store
 // is asked to write at most once per batch: the first event recorded while no
 // write is in flight submits one; the store's thread then swaps the whole
 // buffer out, serializes it and appends it in one operation (a batching store
@@ -40,10 +40,26 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <vector>
 
 namespace hanabi::detail {
+
+/// A lock for sections of a few instructions (a push_back, a swap): one atomic exchange to take it, a
+/// plain release store to give it back, where std::mutex needs two atomic read-modify-writes. A
+/// waiter yields its thread rather than burn it, in case the holder was preempted.
+class spin_lock {
+ public:
+  void lock() noexcept {
+    while (held_.exchange(true, std::memory_order_acquire))
+      while (held_.load(std::memory_order_relaxed)) std::this_thread::yield();
+  }
+  void unlock() noexcept { held_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> held_{false};
+};
 
 /// The journal's shared state: kept alive by the journal, the queue's listener and the write in flight.
 class queue_journal_state : public std::enable_shared_from_this<queue_journal_state> {
@@ -75,7 +91,7 @@ class queue_journal_state : public std::enable_shared_from_this<queue_journal_st
   const logger log_;
   diagnostics diag_;                   // of the one write in flight
   std::vector<queue_event> batch_;     // taken by the write in flight; store thread only
-  mutable std::mutex mutex_;
+  mutable spin_lock mutex_;
   std::vector<queue_event> pending_;   // recorded, not yet taken by a write
   std::uint64_t recorded_;
   bool writing_ = false;               // a write is submitted and has not completed

@@ -481,6 +481,16 @@ HANABI_STORE_CASE("queue_journal: a real queue's mutations become durable in bat
   HANABI_SYNC_STORE(f);
   const auto k = session(6, 60);
   storage::queue_journal journal(f.store(), k, 0);
+  bool idle_flushed = false;  // nothing recorded: completes with the base version, posted, never inline
+  journal.async_flush([&](error_code ec, std::uint64_t v) {
+    CHECK_FALSE(ec);
+    CHECK(v == 0);
+    idle_flushed = true;
+  });
+  CHECK_FALSE(idle_flushed);
+  f.ctx.restart();
+  f.ctx.run();
+  CHECK(idle_flushed);
   queue_config config;
   config.on_change = journal.listener();
   track_queue q(config);
