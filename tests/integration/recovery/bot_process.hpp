@@ -90,8 +90,8 @@ struct bot_process {
     if (op.channel) s->on_voice_server_update({g, "voice-token", std::string("rotterdam2744.discord.media:443")});
   }
 
-  /// A new persistent session in `where`, joined.
-  std::pair<std::shared_ptr<local_session>, std::shared_ptr<session_persistence>> open(session_address where) {
+  /// A new session in `where`, persisted and joined (then in `sessions`); returns its persistence.
+  std::shared_ptr<session_persistence> persist(session_address where) {
     auto keeper = session_persistence::create(*store, {recovery_bot_name, where.guild, where.voice}, 0);
     auto cfg = session_config(where);
     cfg.on_queue_change = keeper->queue_listener();
@@ -101,7 +101,7 @@ struct bot_process {
     sessions[where.guild] = s;
     keeper->attach(s);
     wait<session_state>([&](diagnostics& d, auto h) { s->async_connect({.by = recovery_bot}, d, std::move(h)); });
-    return {s, keeper};
+    return keeper;
   }
 
   /// Runs `start(diag, handler)` and returns its value; the operation must succeed.

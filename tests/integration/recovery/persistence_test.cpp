@@ -28,8 +28,10 @@ TEST_CASE("persistence: a playing session is stored; ending it deletes it, a shu
   const session_address ends{guild_id{7}, channel_id{70}}, stays{guild_id{8}, channel_id{80}};
   const user_id dj{42};
 
-  auto [first, keep_first] = p.open(ends);
-  auto [second, keep_second] = p.open(stays);
+  auto keep_first = p.persist(ends);
+  auto first = p.sessions.at(ends.guild);
+  auto keep_second = p.persist(stays);
+  auto second = p.sessions.at(stays.guild);
   for (auto& s : {first, second})
     p.wait<enqueue_outcome>([&](diagnostics& d, auto h) { s->async_play({.query = "fake:playlist:3", .by = dj}, d, std::move(h)); });
   p.wait<int>([&](diagnostics& d, auto h) { first->async_volume({.value = 30, .by = dj}, d, std::move(h)); });

@@ -57,21 +57,24 @@ TEST_CASE("recovery child", "[.recovery-child]") {
   bot_process p(db, url);
   const user_id dj{42};
 
-  auto [one, keep_one] = p.open(looping);
+  auto keep_one = p.persist(looping);
+  auto one = p.sessions.at(looping.guild);
   p.wait<enqueue_outcome>([&](diagnostics& d, auto h) { one->async_play({.query = "fake:playlist:6", .by = dj}, d, std::move(h)); });
   p.wait_void([&](diagnostics& d, auto h) { one->async_repeat({.mode = repeat_mode::all, .by = dj}, d, std::move(h)); });
   p.wait<int>([&](diagnostics& d, auto h) { one->async_volume({.value = 50, .by = dj}, d, std::move(h)); });
   p.wait<now_playing>([&](diagnostics& d, auto h) { one->async_skip({.how = skip_args::kind::to, .value = 3, .by = dj}, d, std::move(h)); });
   p.wait<std::int64_t>([&](diagnostics& d, auto h) { one->async_seek({.value = 20'000, .by = dj}, d, std::move(h)); });
 
-  auto [two, keep_two] = p.open(paused);
+  auto keep_two = p.persist(paused);
+  auto two = p.sessions.at(paused.guild);
   p.wait<enqueue_outcome>([&](diagnostics& d, auto h) { two->async_play({.query = "fake:playlist:4", .by = dj}, d, std::move(h)); });
   p.wait<protocol::filters>([&](diagnostics& d, auto h) { two->async_filters({.set = std::string("nightcore"), .by = dj}, d, std::move(h)); });
   p.wait<int>([&](diagnostics& d, auto h) { two->async_volume({.value = 120, .by = dj}, d, std::move(h)); });
   p.wait<std::int64_t>([&](diagnostics& d, auto h) { two->async_seek({.value = 7'000, .by = dj}, d, std::move(h)); });
   p.wait_void([&](diagnostics& d, auto h) { two->async_pause({.paused = true, .by = dj}, d, std::move(h)); });
 
-  auto [three, keep_three] = p.open(doomed);
+  auto keep_three = p.persist(doomed);
+  auto three = p.sessions.at(doomed.guild);
   p.wait<enqueue_outcome>([&](diagnostics& d, auto h) { three->async_play({.query = "fake:playlist:2", .by = dj}, d, std::move(h)); });
 
   for (auto* keeper : {&keep_one, &keep_two, &keep_three})
