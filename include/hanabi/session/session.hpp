@@ -117,134 +117,96 @@ class session : public std::enable_shared_from_this<session> {
   /// Joins the voice channel (op 4 and pairing). Answers the state once connected.
   template <class Token>
   auto async_connect(connect_args a, diagnostics& d, Token&& t) {
-    return initiate<session_state>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_connect(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_connect, std::move(a));
   }
   /// Leaves voice and ends the session (a `closed{requested}` event follows).
   template <class Token>
   auto async_disconnect(disconnect_args a, diagnostics& d, Token&& t) {
-    return initiate<void>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_disconnect(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_disconnect, std::move(a));
   }
 
   // --- Adding.
   template <class Token>
   auto async_play(play_args a, diagnostics& d, Token&& t) {
-    return initiate<enqueue_outcome>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_play(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_play, std::move(a));
   }
   template <class Token>
   auto async_enqueue(enqueue_args a, diagnostics& d, Token&& t) {
-    return initiate<enqueue_outcome>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_enqueue(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_enqueue, std::move(a));
   }
 
   // --- Playback. Skip answers what now plays.
   template <class Token>
   auto async_skip(skip_args a, diagnostics& d, Token&& t) {
-    return initiate<now_playing>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_skip(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_skip, std::move(a));
   }
   /// Answers the new position (ms).
   template <class Token>
   auto async_seek(seek_args a, diagnostics& d, Token&& t) {
-    return initiate<std::int64_t>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_seek(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_seek, std::move(a));
   }
   template <class Token>
   auto async_pause(pause_args a, diagnostics& d, Token&& t) {
-    return initiate<void>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_pause(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_pause, std::move(a));
   }
   /// Answers the new volume.
   template <class Token>
   auto async_volume(volume_args a, diagnostics& d, Token&& t) {
-    return initiate<int>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_volume(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_volume, std::move(a));
   }
   /// Stops the current track; the queue and the connection stay.
   template <class Token>
   auto async_stop(stop_args a, diagnostics& d, Token&& t) {
-    return initiate<void>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_stop(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_stop, std::move(a));
   }
   /// Answers the filters now in effect.
   template <class Token>
   auto async_filters(filter_args a, diagnostics& d, Token&& t) {
-    return initiate<protocol::filters>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_filters(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_filters, std::move(a));
   }
 
   // --- The queue.
   template <class Token>
   auto async_repeat(repeat_args a, diagnostics& d, Token&& t) {
-    return initiate<void>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_repeat(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_repeat, std::move(a));
   }
   template <class Token>
   auto async_shuffle(shuffle_args a, diagnostics& d, Token&& t) {
-    return initiate<void>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_shuffle(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_shuffle, std::move(a));
   }
   /// Answers the removed items (positions as they were before the removal).
   template <class Token>
   auto async_dequeue(dequeue_args a, diagnostics& d, Token&& t) {
-    return initiate<std::vector<item_view>>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_dequeue(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_dequeue, std::move(a));
   }
   template <class Token>
   auto async_move(move_args a, diagnostics& d, Token&& t) {
-    return initiate<void>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_move(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_move, std::move(a));
   }
   /// Answers how many items were removed.
   template <class Token>
   auto async_clear(clear_args a, diagnostics& d, Token&& t) {
-    return initiate<std::size_t>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_clear(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_clear, std::move(a));
   }
 
   // --- Views.
   /// Empty when nothing is current.
   template <class Token>
   auto async_now_playing(diagnostics& d, Token&& t) {
-    return initiate<std::optional<now_playing>>(t, d, [](session& s, diagnostics& dg, auto h) {
-      s.do_now_playing(dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_now_playing);
   }
   template <class Token>
   auto async_queue_page(page_args a, diagnostics& d, Token&& t) {
-    return initiate<queue_view>(t, d, [a = std::move(a)](session& s, diagnostics& dg, auto h) mutable {
-      s.do_queue_page(std::move(a), dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_queue_page, std::move(a));
   }
   template <class Token>
   auto async_state(diagnostics& d, Token&& t) {
-    return initiate<session_state>(t, d, [](session& s, diagnostics& dg, auto h) {
-      s.do_state(dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_state);
   }
   /// The newest `limit` actions, oldest first.
   template <class Token>
   auto async_history(std::size_t limit, diagnostics& d, Token&& t) {
-    return initiate<std::vector<action_record>>(t, d, [limit](session& s, diagnostics& dg, auto h) {
-      s.do_history(limit, dg, std::move(h));
-    });
+    return initiate(t, d, &session::do_history, limit);
   }
 
  protected:
@@ -271,16 +233,31 @@ class session : public std::enable_shared_from_this<session> {
   virtual void do_history(std::size_t, diagnostics&, session_handler<std::vector<action_record>>) = 0;
 
  private:
+  template <class Handler>
+  struct signature_of;
+  template <class Signature>
+  struct signature_of<asio::any_completion_handler<Signature>> {
+    using type = Signature;
+  };
+
   // `d` travels by pointer: async_initiate decay-copies its arguments for deferred tokens, and
   // the caller's diagnostics object must be the one written. The session is kept alive by the
   // initiation, which may run later (asio::deferred).
-  template <class R, class Token, class Op>
-  auto initiate(Token& token, diagnostics& d, Op op) {
-    return asio::async_initiate<Token, typename detail::session_signature<R>::type>(
-        [self = shared_from_this(), dp = &d](auto handler, Op op) mutable {
-          op(*self, *dp, session_handler<R>(std::move(handler)));
+  template <class Token, class Arg, class Handler>
+  auto initiate(Token& token, diagnostics& d, void (session::*op)(Arg, diagnostics&, Handler), Arg arg) {
+    return asio::async_initiate<Token, typename signature_of<Handler>::type>(
+        [self = shared_from_this(), dp = &d, op](auto handler, Arg a) {
+          ((*self).*op)(std::move(a), *dp, Handler(std::move(handler)));
         },
-        token, std::move(op));
+        token, std::move(arg));
+  }
+  template <class Token, class Handler>
+  auto initiate(Token& token, diagnostics& d, void (session::*op)(diagnostics&, Handler)) {
+    return asio::async_initiate<Token, typename signature_of<Handler>::type>(
+        [self = shared_from_this(), dp = &d, op](auto handler) {
+          ((*self).*op)(*dp, Handler(std::move(handler)));
+        },
+        token);
   }
 };
 
