@@ -5,6 +5,8 @@
 #include <hanabi/protocol/encode.hpp>
 #include <hanabi/session/json.hpp>
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -175,7 +177,7 @@ result<void> read_enum(const json& v, const std::string& path, const enum_names<
       return {};
     }
   }
-  return bad(error::invalid_value, path, "'" + s + "' is not one of " + std::string(t.list));
+  return bad(error::invalid_value, path, fmt::format("'{}' is not one of {}", s, t.list));
 }
 
 template <class E>
@@ -238,7 +240,7 @@ template <class T>
 result<void> read_lavalink(const json& v, const std::string& path, T& out) {
   if (!v.is_object()) return bad(error::unexpected_type, path, "must be a JSON object");
   auto decoded = protocol::decode<T>(v.dump(-1, ' ', false, json::error_handler_t::replace));
-  if (!decoded) return failure{decoded.error().code, path + ": " + decoded.error().diag.client_message()};
+  if (!decoded) return failure{decoded.error().code, diagnostics(path + ": " + decoded.error().diag.client_message())};
   out = std::move(*decoded);
   return {};
 }
@@ -383,7 +385,7 @@ inline result<void> read_rule(const json& v, const std::string& path, decltype(d
     out = std::move(p);
   } else {
     return bad(error::invalid_value, o.field("kind"),
-               "'" + kind + "' is not one of positions, range, requester, absent, duplicates, source");
+               fmt::format("'{}' is not one of positions, range, requester, absent, duplicates, source", kind));
   }
   return {};
 }
@@ -428,8 +430,9 @@ template <std::size_t I = 0>
 result<void> read_event_of_kind(const object_reader& o, std::string_view kind, session_event& out) {
   if constexpr (I == std::variant_size_v<session_event>) {
     return bad(error::invalid_value, o.field("type"),
-               "'" + std::string(kind) +
-                   "' is not one of track_started, track_ended, state_changed, node_moved, channel_moved, closed");
+               fmt::format("'{}' is not one of track_started, track_ended, state_changed, node_moved, "
+                           "channel_moved, closed",
+                           kind));
   } else {
     if (kind != event_names[I]) return read_event_of_kind<I + 1>(o, kind, out);
     std::variant_alternative_t<I, session_event> e{};
@@ -741,7 +744,7 @@ result<void> session_json_into(const nlohmann::json& j, session_event& out) {
   return session_json::read_event_of_kind(o, kind, out);
 }
 
-result<void> session_json_into(const nlohmann::json& j, failure& out) {
+HANABI_DECL result<void> failure_json_into(const nlohmann::json& j, failure& out) {
   object_reader o(j, "error");
   int code = 0;
   std::string message;
@@ -752,7 +755,8 @@ result<void> session_json_into(const nlohmann::json& j, failure& out) {
   out = failure{error_code(code, error_category()), diagnostics(std::move(message))};
   if (auto lavalink = j.find("lavalink"); lavalink != j.end() && !lavalink->is_null()) {
     auto body = protocol::decode<lavalink_error>(lavalink->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    if (!body) return failure{body.error().code, o.field("lavalink") + ": " + body.error().diag.client_message()};
+    if (!body)
+      return failure{body.error().code, diagnostics(o.field("lavalink") + ": " + body.error().diag.client_message())};
     out.diag.set_server_error(std::move(*body));
   }
   return {};
@@ -771,3 +775,9 @@ result<void> session_json_into(const nlohmann::json& j, std::optional<now_playin
 }
 
 }  // namespace hanabi::detail
+
+namespace hanabi {
+
+result<void> decode_json_into(const nlohmann::json& j, failure& out) { return detail::failure_json_into(j, out); }
+
+}  // namespace hanabi

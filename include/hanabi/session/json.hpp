@@ -16,8 +16,10 @@
 // with the wrong JSON type, an unknown enum name, a bad snowflake or a number
 // that does not fit is a typed error of the decode group (unexpected_type,
 // invalid_value, invalid_snowflake, number_out_of_range) whose diagnostics
-// name the field's path. Only the discriminators of variants (`type`, `rule`)
-// and a session address's `guild` and `voice` are required (missing_field).
+// name the field's path. Only what picks a variant (an event's `type`, a
+// dequeue's `rule` and its `kind`, a filter command's `filters` or `preset`),
+// a failure's `code`, and a session address's `guild` and `voice` are
+// required (missing_field).
 // Nothing here throws.
 //
 // Snowflakes are decimal strings (as in Discord and Lavalink); times are
@@ -98,7 +100,6 @@ HANABI_DECL result<void> session_json_into(const nlohmann::json&, queue_view&);
 HANABI_DECL result<void> session_json_into(const nlohmann::json&, session_state&);
 HANABI_DECL result<void> session_json_into(const nlohmann::json&, action_record&);
 HANABI_DECL result<void> session_json_into(const nlohmann::json&, session_event&);
-HANABI_DECL result<void> session_json_into(const nlohmann::json&, failure&);
 HANABI_DECL result<void> session_json_into(const nlohmann::json&, std::vector<item_view>&);
 HANABI_DECL result<void> session_json_into(const nlohmann::json&, std::vector<action_record>&);
 HANABI_DECL result<void> session_json_into(const nlohmann::json&, std::optional<now_playing>&);
@@ -110,8 +111,11 @@ HANABI_DECL nlohmann::json to_json_value(const std::vector<action_record>&);
 /// null when empty.
 HANABI_DECL nlohmann::json to_json_value(const std::optional<now_playing>&);
 
+/// Decodes a failure written by to_json_value (a result<failure> would be ambiguous).
+HANABI_DECL result<void> decode_json_into(const nlohmann::json& j, failure& out);
+
 /// Decodes what to_json_value wrote (see the file comment for what is lenient and what is an error).
-/// T is any type to_json_value accepts.
+/// T is any type to_json_value accepts, except failure (decode_json_into).
 template <class T>
 result<T> decode_json(const nlohmann::json& j) {
   T out{};

@@ -6,3 +6,6 @@
 #  error "Define HANABI_SEPARATE_COMPILATION to compile hanabi's sources, or use hanabi header-only."
 #endif
 
+#include <hanabi/impl/session_json.ipp>
+#include <hanabi/impl/remote_session.ipp>
+#include <hanabi/impl/session_host.ipp>
