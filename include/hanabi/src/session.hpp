@@ -6,6 +6,8 @@
 #  error "Define HANABI_SEPARATE_COMPILATION to compile hanabi's sources, or use hanabi header-only."
 #endif
 
+#include <hanabi/impl/session_logic.ipp>
+#include <hanabi/impl/local_session.ipp>
 #include <hanabi/impl/session_json.ipp>
 #include <hanabi/impl/remote_session.ipp>
 #include <hanabi/impl/session_host.ipp>
