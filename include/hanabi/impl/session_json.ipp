@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <limits>
@@ -332,9 +333,12 @@ json write_list(const std::vector<T>& list) {
   return a;
 }
 
+// Sorted, so that one set always has one JSON form.
 inline json write_ids(const std::unordered_set<user_id>& ids) {
+  std::vector<user_id> sorted(ids.begin(), ids.end());
+  std::sort(sorted.begin(), sorted.end());
   json a = json::array();
-  for (auto id : ids) a.push_back(id.str());
+  for (auto id : sorted) a.push_back(id.str());
   return a;
 }
 

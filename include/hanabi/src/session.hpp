@@ -8,6 +8,3 @@
 
 #include <hanabi/impl/session_logic.ipp>
 #include <hanabi/impl/local_session.ipp>
-#include <hanabi/impl/session_json.ipp>
-#include <hanabi/impl/remote_session.ipp>
-#include <hanabi/impl/session_host.ipp>

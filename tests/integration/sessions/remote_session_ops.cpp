@@ -99,8 +99,8 @@ class scripted_session final : public session {
   }
 
  protected:
-  template <class R, class V>
-  void answer(session_handler<R> h, error_code ec, V v) {
+  template <class Handler, class V>
+  void answer(Handler h, error_code ec, V v) {
     asio::post(strand_, [h = std::move(h), ec, v = std::move(v)]() mutable { std::move(h)(ec, std::move(v)); });
   }
   void answer(session_handler<void> h, error_code ec = {}) {
