@@ -1,9 +1,6 @@
-// The node's benchmarks, each with a baseline measured in the same run:
+// The node's benchmarks against the fake node, each with a baseline measured in the same run
+// (event ingest is bench_node_ingest, ingest_bench.cpp):
 //
-//  ingest/raw       the fake node floods 50,000 playerUpdates for 1,000 players; the client
-//                   only reads the frames (ws_client, no parsing). Baseline.
-//  ingest/dispatch  the same flood through hanabi::node: decode, player mirror, one handler.
-//                   Reported: CPU ns per message of the client's thread, and ratio to raw.
 //  mirror/10000     10,000 mirrored players, each with a playing track: bytes per player,
 //                   counted by the allocator on the client's thread, and by mirror_memory().
 //  rest/keepalive   GET /version round trips over the keep-alive pool: p50 and p99.
@@ -13,12 +10,9 @@
 #include <hanabi/testing/fake_node.hpp>
 #include <hanabi/transport/cancel_after.hpp>
 #include <hanabi/transport/rest_client.hpp>
-#include <hanabi/transport/ws_client.hpp>
 
 #include <benchmark/benchmark.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -27,10 +21,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <ctime>
 #include <malloc.h>
 #include <new>
-#include <pthread.h>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -57,9 +49,6 @@ void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
 
 namespace {
 
-constexpr std::size_t flood_players = 1000;
-constexpr std::size_t flood_messages = 50'000;
-
 testing::fake_node& fake() {
   static testing::fake_node node = [] {
     testing::fake_node_options o;
@@ -69,14 +58,6 @@ testing::fake_node& fake() {
   static bool started = (node.start(), true);
   (void)started;
   return node;
-}
-
-double thread_cpu_ns(std::thread& t) {
-  clockid_t id;
-  pthread_getcpuclockid(t.native_handle(), &id);
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 
 /// An io_context on a thread of its own, whose CPU time is what we measure.
@@ -99,77 +80,6 @@ node_config config() {
   cfg.log = logger::none();
   cfg.reconnect.initial_delay = 0ms;
   return cfg;
-}
-
-double raw_ns_per_message = 0;
-
-void ingest_raw(benchmark::State& state) {
-  for (auto _ : state) {
-    io_thread io;
-    transport::ws_client ws(io.ioc.get_executor());
-    std::atomic<std::size_t> frames{0};
-    std::promise<std::string> session;
-    std::promise<void> finished;
-    transport::ws_options o;
-    o.url = *detail::parse_endpoint_url(fake().base_url());
-    o.password = secret{fake().options().password};
-    o.user = user_id{1};
-    asio::co_spawn(
-        io.ioc,
-        [&]() -> asio::awaitable<void> {
-          std::string id;
-          auto hs = co_await ws.connect(o, {});
-          if (hs) {
-            auto first = co_await ws.read();  // ready
-            if (first) id = nlohmann::json::parse(first->text).value("sessionId", "");
-          }
-          session.set_value(id);
-          for (;;) {
-            auto f = co_await ws.read();
-            if (!f) break;
-            frames.fetch_add(1, std::memory_order_relaxed);
-          }
-          finished.set_value();
-        },
-        asio::detached);
-    auto id = session.get_future().get();
-    double cpu0 = thread_cpu_ns(io.thread);
-    auto t0 = std::chrono::steady_clock::now();
-    fake().flood(id, {flood_players, flood_messages, 0});
-    while (frames.load() < flood_messages) std::this_thread::sleep_for(1ms);
-    double cpu = thread_cpu_ns(io.thread) - cpu0;
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    raw_ns_per_message = cpu / flood_messages;
-    state.counters["cpu_ns_per_msg"] = raw_ns_per_message;
-    asio::post(io.ioc, [&] { ws.abort(); });
-    finished.get_future().wait();  // the reader is done with `ws` before it is destroyed
-  }
-}
-
-void ingest_dispatch(benchmark::State& state) {
-  for (auto _ : state) {
-    io_thread io;
-    node n(io.ioc.get_executor(), config());
-    std::atomic<std::size_t> updates{0};
-    n.subscribe({[&](const protocol::ws_message& m) {
-                   if (std::holds_alternative<protocol::player_update>(m)) updates.fetch_add(1, std::memory_order_relaxed);
-                 },
-                 {}, {}});
-    n.async_run([](error_code) {});
-    auto id = n.async_wait_ready(cancel_after(10s, asio::use_future)).get();
-    double cpu0 = thread_cpu_ns(io.thread);
-    auto t0 = std::chrono::steady_clock::now();
-    fake().flood(id, {flood_players, flood_messages, 0});
-    while (updates.load() < flood_messages) std::this_thread::sleep_for(1ms);
-    double cpu = thread_cpu_ns(io.thread) - cpu0;
-    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    state.counters["cpu_ns_per_msg"] = cpu / flood_messages;
-    if (raw_ns_per_message > 0) state.counters["ratio_vs_raw"] = cpu / flood_messages / raw_ns_per_message;
-    std::promise<std::size_t> mirrored;
-    asio::post(n.get_executor(), [&] { mirrored.set_value(n.player_count()); });
-    state.counters["mirrored_players"] = static_cast<double>(mirrored.get_future().get());
-    n.cancel();
-  }
 }
 
 void mirror_memory(benchmark::State& state) {
@@ -244,8 +154,6 @@ void rest_round_trip(benchmark::State& state, bool keep_alive) {
 
 }  // namespace
 
-BENCHMARK(ingest_raw)->Name("ingest/raw")->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
-BENCHMARK(ingest_dispatch)->Name("ingest/dispatch")->UseManualTime()->Iterations(3)->Unit(benchmark::kMillisecond);
 BENCHMARK(mirror_memory)->Name("mirror")->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(rest_round_trip, new_conn, false)->Name("rest/new_conn")->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(rest_round_trip, keepalive, true)->Name("rest/keepalive")->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);

@@ -5,6 +5,8 @@
 //   - one playerUpdate message and one TrackStartEvent message (the fixtures).
 // The decoder runs both ways a caller can feed it: from a plain string_view (one
 // copy into its padded buffer) and from bytes that already carry the padding.
+// A second baseline, simdjson's own DOM parse of the same padded bytes (its tape, no
+// model), bounds what any simdjson-based decoder can do on this machine and load.
 // After the table the run prints the ratios and the 10,000-track time.
 //
 //   bench_protocol [--benchmark_min_time=1]
@@ -12,6 +14,7 @@
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include <cstdio>
 #include <fstream>
@@ -109,23 +112,39 @@ void dom_parse(benchmark::State& state, const padded_message& m, std::size_t ite
   count(state, m, items);
 }
 
+void simdjson_dom_parse(benchmark::State& state, const padded_message& m, std::size_t items) {
+  simdjson::dom::parser parser;
+  for (auto _ : state) {
+    simdjson::dom::element doc;
+    if (parser.parse(m.bytes.data(), m.size, false).get(doc)) state.SkipWithError("parse failed");
+    benchmark::DoNotOptimize(doc);
+  }
+  count(state, m, items);
+}
+
 void playlist_nlohmann_parse(benchmark::State& s) { dom_parse(s, playlist(), playlist_size); }
+void playlist_simdjson_dom(benchmark::State& s) { simdjson_dom_parse(s, playlist(), playlist_size); }
 void playlist_decode(benchmark::State& s) { decode_copying<load_result>(s, playlist(), playlist_size); }
 void playlist_decode_padded(benchmark::State& s) { decode_padded<load_result>(s, playlist(), playlist_size); }
 void player_update_nlohmann_parse(benchmark::State& s) { dom_parse(s, player_update_message(), 1); }
+void player_update_simdjson_dom(benchmark::State& s) { simdjson_dom_parse(s, player_update_message(), 1); }
 void player_update_decode(benchmark::State& s) { decode_copying<ws_message>(s, player_update_message(), 1); }
 void player_update_decode_padded(benchmark::State& s) { decode_padded<ws_message>(s, player_update_message(), 1); }
 void track_start_nlohmann_parse(benchmark::State& s) { dom_parse(s, track_start_message(), 1); }
+void track_start_simdjson_dom(benchmark::State& s) { simdjson_dom_parse(s, track_start_message(), 1); }
 void track_start_decode(benchmark::State& s) { decode_copying<ws_message>(s, track_start_message(), 1); }
 void track_start_decode_padded(benchmark::State& s) { decode_padded<ws_message>(s, track_start_message(), 1); }
 
 BENCHMARK(playlist_nlohmann_parse)->Unit(benchmark::kMillisecond);
+BENCHMARK(playlist_simdjson_dom)->Unit(benchmark::kMillisecond);
 BENCHMARK(playlist_decode)->Unit(benchmark::kMillisecond);
 BENCHMARK(playlist_decode_padded)->Unit(benchmark::kMillisecond);
 BENCHMARK(player_update_nlohmann_parse);
+BENCHMARK(player_update_simdjson_dom);
 BENCHMARK(player_update_decode);
 BENCHMARK(player_update_decode_padded);
 BENCHMARK(track_start_nlohmann_parse);
+BENCHMARK(track_start_simdjson_dom);
 BENCHMARK(track_start_decode);
 BENCHMARK(track_start_decode_padded);
 
@@ -148,6 +167,9 @@ class ratio_reporter : public benchmark::ConsoleReporter {
       ratio(std::string(m) + "_nlohmann_parse", std::string(m) + "_decode", std::string(m) + " (string_view)");
       ratio(std::string(m) + "_nlohmann_parse", std::string(m) + "_decode_padded", std::string(m) + " (padded)");
     }
+    std::printf("\nratios: full decode into the model (padded) / simdjson's DOM parse alone (CPU time, same run)\n");
+    for (const char* m : {"playlist", "player_update", "track_start"})
+      ratio(std::string(m) + "_decode_padded", std::string(m) + "_simdjson_dom", m);
     for (const char* name : {"playlist_decode", "playlist_decode_padded"}) {
       auto it = cpu_ns_.find(name);
       if (it != cpu_ns_.end())

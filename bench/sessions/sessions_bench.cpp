@@ -4,7 +4,8 @@
 //    queue op plus the session's own work: the post onto its strand, the history, the state
 //    event, the completion posted back). Baseline: the bare track_queue::enqueue of one item.
 //  - local_skip: skip by +1 on a local_session playing on a fake Lavalink node over loopback
-//    (queue op + one update-player PATCH round trip). Baseline: the bare track_queue::skip_by.
+//    (queue op + one update-player PATCH round trip). Baselines: the bare track_queue::skip_by,
+//    and the same PATCH round trip from a bare player on the same node (baseline_player_play).
 //
 // Everything runs on one thread: the client's io_context is turned by the benchmark loop until
 // the command completes; the fake node runs on its own thread. Section for the remote session
@@ -174,6 +175,27 @@ void local_skip(benchmark::State& state) {
 }
 BENCHMARK(local_skip)->UseRealTime();
 
+// The same round trip without the session: a bare player on the same pool and node alternates
+// between two tracks (one update-player PATCH each).
+void baseline_player_play(benchmark::State& state) {
+  local_rig rig;
+  player_config pc;
+  pc.bot = bot;
+  pc.log = logger::none();
+  pc.send_gateway = [](const gateway_voice_update&) {};
+  std::shared_ptr<player> p;
+  asio::post(rig.pool.get_executor(), [&] { p = rig.pool.create_player(guild_id{4343}, pc).value(); });
+  rig.turn_until([&] { return p != nullptr; });
+  const protocol::track tracks[] = {some_track(0), some_track(1)};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    asio::post(rig.pool.get_executor(), [&, done = rig.wait<void>()] { p->async_play(tracks[i++ % 2], {}, done); });
+    rig.finish();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(baseline_player_play)->UseRealTime();
+
 /// Keeps each run's CPU time per iteration, for the ratios.
 class ratio_reporter : public benchmark::ConsoleReporter {
  public:
@@ -201,5 +223,6 @@ int main(int argc, char** argv) {
   ratio(cpu_ns, "local_enqueue_one", "baseline_queue_enqueue_one");
   // The skip waits for the fake node's PATCH answer (another thread): wall time.
   ratio(real_ns, "local_skip/real_time", "baseline_queue_skip");
+  ratio(real_ns, "local_skip/real_time", "baseline_player_play/real_time");
   benchmark::Shutdown();
 }

@@ -157,6 +157,7 @@ inline constexpr user_id bob{1002};
   X(Env, tags, shuffle_unshuffle_move_and_clear)         \
   X(Env, tags, dequeue_by_every_rule)                    \
   X(Env, tags, views_and_history)                        \
+  X(Env, tags, state_changes_are_published)              \
   X(Env, tags, channel_move_follows_the_bot)             \
   X(Env, tags, kick_closes_the_session)                  \
   X(Env, tags, idle_sessions_are_reaped_unless_persistent) \

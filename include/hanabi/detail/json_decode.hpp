@@ -11,6 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#  include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <cstdint>
@@ -29,11 +33,6 @@ namespace od = simdjson::ondemand;
 /// Where a decode failed and why. Readers return false after calling fail().
 class json_decode_context {
  public:
-  /// `buffer_end`: one past the last readable byte of the input (padding included).
-  explicit json_decode_context(const char* buffer_end) noexcept : end_(buffer_end) {}
-
-  const char* buffer_end() const noexcept { return end_; }
-
   bool fail(error code, std::string what) {
     code_ = code;
     what_ = std::move(what);
@@ -61,11 +60,17 @@ class json_decode_context {
   }
 
  private:
-  const char* end_;
   error code_ = error::malformed_json;
   std::string what_;
   std::vector<std::string> segments_;  // innermost first
 };
+
+/// `text == name` for a literal `name`, compiled to a length check and a fixed-size compare: the
+/// decoders dispatch on keys through chains of these, where std::string_view's == cost a call each.
+template <std::size_t N>
+inline bool equals(std::string_view text, const char (&name)[N]) noexcept {
+  return text.size() == N - 1 && std::memcmp(text.data(), name, N - 1) == 0;
+}
 
 inline std::string_view json_type_name(od::value& v) noexcept {
   od::json_type t{};
@@ -122,31 +127,81 @@ inline bool fail_read(json_decode_context& ctx, simdjson::error_code e, od::valu
   }
 }
 
-// A string token's text read in place, when it has no escapes (almost always): no copy
-// into the parser's string buffer. `start` is just past the opening quote; stage 1 has
-// already checked that the string is closed and that the input is valid UTF-8.
-inline bool unescaped_in_place(const char* start, const char* buffer_end, std::string_view& out) noexcept {
-  const auto* quote = static_cast<const char*>(std::memchr(start, '"', static_cast<std::size_t>(buffer_end - start)));
-  if (quote == nullptr) return false;
-  const auto length = static_cast<std::size_t>(quote - start);
-  if (std::memchr(start, '\\', length) != nullptr) return false;
-  out = std::string_view(start, length);
+inline bool is_json_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+/// True if the `size` bytes at `p` hold a backslash. May read up to 15 bytes past them: callers
+/// pass text inside simdjson's padded input, which always has that much after any token.
+inline bool has_backslash(const char* p, std::size_t size) noexcept {
+  // Long strings (track blobs): glibc's memchr, picked for this CPU at load time (AVX2, EVEX).
+  if (size >= 32) return std::memchr(p, '\\', size) != nullptr;
+  // Short ones (keys, names): 16 bytes per step, the last step masked, no call.
+#if defined(__SSE2__)
+  const __m128i backslashes = _mm_set1_epi8('\\');
+  for (std::size_t i = 0; i < size; i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    auto found = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, backslashes)));
+    if (size - i < 16) found &= (1u << (size - i)) - 1;
+    if (found) return true;
+  }
+  return false;
+#else
+  return std::memchr(p, '\\', size) != nullptr;
+#endif
+}
+
+// A string's text read in place when it has no escapes (almost always): no copy into the
+// parser's string buffer and no search for the closing quote. `token` is the value's raw
+// token, which runs to the next structural character (so it may end in whitespace); stage 1
+// has already checked that the string is closed and that the input is valid UTF-8.
+inline bool unescaped_token(std::string_view token, std::string_view& out) noexcept {
+  while (!token.empty() && token.back() != '"' && is_json_space(token.back())) token.remove_suffix(1);
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return false;
+  if (has_backslash(token.data() + 1, token.size() - 2)) return false;
+  out = token.substr(1, token.size() - 2);
+  return true;
+}
+
+// The quote that closes a key, found from its value's first byte at `value`: the key ends at the
+// last quote before the colon that precedes the value. `key` is just past the opening quote.
+inline const char* key_end(const char* key, const char* value) noexcept {
+  if (value - key >= 2 && value[-1] == ':' && value[-2] == '"') return value - 2;  // compact JSON
+  const char* end = value;
+  while (end > key && is_json_space(end[-1])) --end;
+  if (end == key || end[-1] != ':') return nullptr;
+  --end;
+  while (end > key && is_json_space(end[-1])) --end;
+  if (end == key || end[-1] != '"') return nullptr;
+  return end - 1;
+}
+
+// A key's text read in place when it has no escapes.
+inline bool unescaped_key(const char* key, const char* value, std::string_view& out) noexcept {
+  const char* end = key_end(key, value);
+  if (end == nullptr) return false;
+  const auto size = static_cast<std::size_t>(end - key);
+  if (has_backslash(key, size)) return false;
+  out = std::string_view(key, size);
   return true;
 }
 
 /// A string value; the view is valid until the parser reads the next document.
-inline bool read_view(od::value& v, std::string_view& out, json_decode_context& ctx) {
+inline bool read_view(od::value& v, std::string_view& out, json_decode_context& ctx,
+                      const expectation& expected = expect_string) {
+  const std::string_view token = v.raw_json_token();
   od::raw_json_string raw;
-  if (auto e = v.get_raw_json_string().get(raw)) return fail_read(ctx, e, v, expect_string);
-  if (unescaped_in_place(raw.raw(), ctx.buffer_end(), out)) return true;
-  if (auto e = v.get_string().get(out)) return fail_read(ctx, e, v, expect_string);  // unescape it
+  if (auto e = v.get_raw_json_string().get(raw)) return fail_read(ctx, e, v, expected);  // checks the type
+  if (unescaped_token(token, out)) return true;
+  if (auto e = v.get_string().get(out)) return fail_read(ctx, e, v, expected);  // unescape it
   return true;
 }
 
 inline bool read(od::value& v, std::string& out, json_decode_context& ctx) {
   std::string_view s;
   if (!read_view(v, s, ctx)) return false;
-  out.assign(s.data(), s.size());
+  if (out.capacity() >= s.size())
+    out.assign(s.data(), s.size());
+  else
+    out = std::string(s);  // a fresh string: cheaper than growing the empty one through assign
   return true;
 }
 
@@ -178,7 +233,7 @@ inline bool read(od::value& v, double& out, json_decode_context& ctx) {
 template <class Tag>
 bool read(od::value& v, snowflake<Tag>& out, json_decode_context& ctx) {
   std::string_view s{};
-  if (auto e = v.get_string().get(s)) return fail_read(ctx, e, v, expect_snowflake);
+  if (!read_view(v, s, ctx, expect_snowflake)) return false;
   auto parsed = snowflake<Tag>::parse(s);
   if (!parsed) return ctx.fail(error::invalid_snowflake, fmt::format("\"{}\" is not a Discord id", s));
   out = *parsed;
@@ -221,9 +276,9 @@ inline bool read_opaque(od::value& v, nlohmann::json& out, json_decode_context& 
     raw = v.raw_json_token();
   }
   if (e) return ctx.fail(error::malformed_json, simdjson::error_message(e));
-  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
+  while (!raw.empty() && is_json_space(raw.back()))
     raw.remove_suffix(1);
-  if (raw == "{}") {  // the usual pluginInfo/userData; the model's default already is one
+  if (equals(raw, "{}")) {  // the usual pluginInfo/userData; the model's default already is one
     if (!out.is_object() || !out.empty()) out = nlohmann::json::object();
     return true;
   }
@@ -248,7 +303,7 @@ bool for_each_field(od::object& obj, json_decode_context& ctx, F&& on_field) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
     std::string_view key;
-    if (!unescaped_in_place(field.key().raw(), ctx.buffer_end(), key)) {
+    if (!unescaped_key(field.key().raw(), field.value().raw_json_token().data(), key)) {
       if (auto e = field.unescaped_key().get(key)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
     }
     if (!on_field(key, field.value())) return ctx.in(key);

@@ -88,7 +88,14 @@ HANABI_DECL local_session::local_session(private_tag, node_pool& pool, session_a
       created_at_(detail::session_now_ms()),
       last_active_at_(created_at_) {}
 
-HANABI_DECL local_session::~local_session() = default;
+// A session dropped without close(): its player must not stay on the node and in the pool.
+HANABI_DECL local_session::~local_session() {
+  if (closed_ || !player_) return;
+  asio::post(executor_, [p = player_, pool = &pool_, guild = address_.guild] {
+    p->async_destroy([](error_code) {});
+    if (pool->find_player(guild) == p) pool->remove_player(guild);
+  });
+}
 
 HANABI_DECL session_address local_session::address() const {
   std::lock_guard lock(mutex_);
@@ -392,8 +399,12 @@ HANABI_DECL void local_session::seek(seek_args a, diagnostics& d, session_handle
   const auto& track = *queue_.current()->track;
   if (track.is_stream() || !track.is_seekable())
     return fail(std::move(h), d, error::out_of_range, "this track cannot be seeked (it is a live stream)");
-  const auto from = player_->snapshot().position;
-  const auto target = std::clamp<std::int64_t>(a.relative ? from + a.value : a.value, 0, track.length());
+  // Clamped to the track; a relative delta saturates instead of overflowing.
+  const std::int64_t from = player_->snapshot().position, length = track.length();
+  const std::int64_t wanted = !a.relative ? a.value
+                              : a.value > 0 ? (a.value > length - from ? length : from + a.value)
+                                            : (a.value < -from ? 0 : from + a.value);
+  const auto target = std::clamp<std::int64_t>(wanted, 0, length);
   player_->async_seek(target, on_strand([this, a, target, &d, h = std::move(h)](error_code ec) mutable {
     if (ec) return fail(std::move(h), d, ec, "Lavalink did not seek");
     record(a.by, "seek", a.relative ? fmt::format("{:+} ms -> {} ms", a.value, target) : fmt::format("{} ms", target));
@@ -540,7 +551,7 @@ HANABI_DECL void local_session::page(page_args a, diagnostics& d, session_handle
   for (std::size_t i = 0; i < p.items.size(); ++i) v.items.push_back(view(*p.items[i], p.first_position + i));
   v.total = p.total;
   v.current_position = p.current_position;
-  v.pages = (p.total + a.size - 1) / a.size;
+  v.pages = p.total / a.size + (p.total % a.size != 0);
   v.page = p.first_position == 0 ? 0 : (p.first_position - 1) / a.size + 1;
   v.durations = queue_.durations(playing_item() ? player_->snapshot().position : 0);
   complete(std::move(h), error_code{}, std::move(v));
@@ -575,6 +586,7 @@ HANABI_DECL void local_session::on_player_event(const player_event& e) {
   if (closed_) return;
   if (auto* s = std::get_if<protocol::track_start_event>(&e)) return on_track_start(*s);
   if (auto* end = std::get_if<protocol::track_end_event>(&e)) return on_track_end(*end);
+  if (auto* stuck = std::get_if<protocol::track_stuck_event>(&e)) return on_track_stuck(*stuck);
   if (auto* v = std::get_if<voice_event>(&e)) return on_voice(*v);
   if (auto* m = std::get_if<player_moved>(&e)) return publish(session_events::node_moved{m->from, m->to});
   if (auto* p = std::get_if<player_parked>(&e)) {
@@ -612,6 +624,22 @@ HANABI_DECL void local_session::on_track_end(const protocol::track_end_event& e)
   }
   update_activity();
   if (next.action != advance_action::nothing) publish_state();
+}
+
+HANABI_DECL void local_session::on_track_stuck(const protocol::track_stuck_event& e) {
+  const auto* cur = queue_.current();
+  if (expected_ || !playing_item() || !cur || cur->track->encoded() != e.track.encoded) return;
+  cfg_.log.warn("session {}: \"{}\" is stuck; moving on", address().voice, cur->track->title());
+  auto next = queue_.advance(protocol::track_end_reason::load_failed);
+  if (next.action == advance_action::play && next.next) {
+    start(*next.next, [this](error_code ec) {
+      if (ec) cfg_.log.warn("session {}: the next track did not start: {}", address().voice, ec.message());
+    });
+  } else {
+    stop_if_idle(true);  // the queue ended: the stuck track must not stay on the player
+  }
+  update_activity();
+  publish_state();
 }
 
 HANABI_DECL void local_session::on_voice(const voice_event& e) {
@@ -740,7 +768,7 @@ HANABI_DECL void local_session::arm_reaper() {
 
 HANABI_DECL void local_session::close_now(close_reason reason, std::string detail, closed_handler then) {
   if (closed_) {
-    if (then) asio::post(executor_, std::move(then));
+    if (then) asio::post(executor_, [self = self(), then = std::move(then)]() mutable { std::move(then)(); });
     return;
   }
   closed_ = true;

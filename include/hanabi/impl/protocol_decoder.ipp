@@ -33,17 +33,17 @@ inline bool read(od::value& v, p::track_info& out, json_decode_context& ctx) {
                                                "isStream",   "position",   "title",  "sourceName"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "identifier") return req.seen(0), read(f, out.identifier, ctx);
-           if (key == "isSeekable") return req.seen(1), read(f, out.is_seekable, ctx);
-           if (key == "author") return req.seen(2), read(f, out.author, ctx);
-           if (key == "length") return req.seen(3), read(f, out.length, ctx);
-           if (key == "isStream") return req.seen(4), read(f, out.is_stream, ctx);
-           if (key == "position") return req.seen(5), read(f, out.position, ctx);
-           if (key == "title") return req.seen(6), read(f, out.title, ctx);
-           if (key == "uri") return read(f, out.uri, ctx);
-           if (key == "sourceName") return req.seen(7), read(f, out.source_name, ctx);
-           if (key == "artworkUrl") return read(f, out.artwork_url, ctx);
-           if (key == "isrc") return read(f, out.isrc, ctx);
+           if (equals(key, "identifier")) return req.seen(0), read(f, out.identifier, ctx);
+           if (equals(key, "isSeekable")) return req.seen(1), read(f, out.is_seekable, ctx);
+           if (equals(key, "author")) return req.seen(2), read(f, out.author, ctx);
+           if (equals(key, "length")) return req.seen(3), read(f, out.length, ctx);
+           if (equals(key, "isStream")) return req.seen(4), read(f, out.is_stream, ctx);
+           if (equals(key, "position")) return req.seen(5), read(f, out.position, ctx);
+           if (equals(key, "title")) return req.seen(6), read(f, out.title, ctx);
+           if (equals(key, "uri")) return read(f, out.uri, ctx);
+           if (equals(key, "sourceName")) return req.seen(7), read(f, out.source_name, ctx);
+           if (equals(key, "artworkUrl")) return read(f, out.artwork_url, ctx);
+           if (equals(key, "isrc")) return read(f, out.isrc, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -53,10 +53,10 @@ inline bool read(od::value& v, p::track& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"encoded", "info"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "encoded") return req.seen(0), read(f, out.encoded, ctx);
-           if (key == "info") return req.seen(1), read(f, out.info, ctx);
-           if (key == "pluginInfo") return read_opaque_object(f, out.plugin_info, ctx);
-           if (key == "userData") return read_opaque_object(f, out.user_data, ctx);
+           if (equals(key, "encoded")) return req.seen(0), read(f, out.encoded, ctx);
+           if (equals(key, "info")) return req.seen(1), read(f, out.info, ctx);
+           if (equals(key, "pluginInfo")) return read_opaque_object(f, out.plugin_info, ctx);
+           if (equals(key, "userData")) return read_opaque_object(f, out.user_data, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -70,8 +70,8 @@ inline bool read(od::value& v, p::playlist_info& out, json_decode_context& ctx) 
   static constexpr std::string_view names[] = {"name", "selectedTrack"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "name") return req.seen(0), read(f, out.name, ctx);
-           if (key == "selectedTrack") return req.seen(1), read(f, out.selected_track, ctx);
+           if (equals(key, "name")) return req.seen(0), read(f, out.name, ctx);
+           if (equals(key, "selectedTrack")) return req.seen(1), read(f, out.selected_track, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -80,9 +80,9 @@ inline bool read(od::value& v, p::playlist_info& out, json_decode_context& ctx) 
 inline bool read(od::value& v, p::severity& out, json_decode_context& ctx) {
   std::string_view s;
   if (!read_view(v, s, ctx)) return false;
-  if (s == "common") out = p::severity::common;
-  else if (s == "suspicious") out = p::severity::suspicious;
-  else if (s == "fault") out = p::severity::fault;
+  if (equals(s, "common")) out = p::severity::common;
+  else if (equals(s, "suspicious")) out = p::severity::suspicious;
+  else if (equals(s, "fault")) out = p::severity::fault;
   else return ctx.fail(error::invalid_value, fmt::format("unknown severity \"{}\"", s));
   return true;
 }
@@ -91,10 +91,10 @@ inline bool read(od::value& v, p::exception& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"severity", "cause"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "message") return read(f, out.message, ctx);
-           if (key == "severity") return req.seen(0), read(f, out.severity, ctx);
-           if (key == "cause") return req.seen(1), read(f, out.cause, ctx);
-           if (key == "causeStackTrace") return read(f, out.cause_stack_trace, ctx);
+           if (equals(key, "message")) return read(f, out.message, ctx);
+           if (equals(key, "severity")) return req.seen(0), read(f, out.severity, ctx);
+           if (equals(key, "cause")) return req.seen(1), read(f, out.cause, ctx);
+           if (equals(key, "causeStackTrace")) return read(f, out.cause_stack_trace, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -104,9 +104,9 @@ inline bool read(od::value& v, p::playlist_loaded& out, json_decode_context& ctx
   static constexpr std::string_view names[] = {"info", "tracks"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "info") return req.seen(0), read(f, out.info, ctx);
-           if (key == "pluginInfo") return read_opaque_object(f, out.plugin_info, ctx);
-           if (key == "tracks") return req.seen(1), read(f, out.tracks, ctx);
+           if (equals(key, "info")) return req.seen(0), read(f, out.info, ctx);
+           if (equals(key, "pluginInfo")) return read_opaque_object(f, out.plugin_info, ctx);
+           if (equals(key, "tracks")) return req.seen(1), read(f, out.tracks, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -122,10 +122,10 @@ inline bool read_empty_data(od::value& v, json_decode_context& ctx) {
 
 inline bool read_load_data(od::value& data, std::string_view load_type, p::load_result& out,
                            json_decode_context& ctx) {
-  if (load_type == "track") return read(data, out.emplace<p::track_loaded>().track, ctx);
-  if (load_type == "playlist") return read(data, out.emplace<p::playlist_loaded>(), ctx);
-  if (load_type == "search") return read(data, out.emplace<p::search_loaded>().tracks, ctx);
-  if (load_type == "error") return read(data, out.emplace<p::load_failed>().exception, ctx);
+  if (equals(load_type, "track")) return read(data, out.emplace<p::track_loaded>().track, ctx);
+  if (equals(load_type, "playlist")) return read(data, out.emplace<p::playlist_loaded>(), ctx);
+  if (equals(load_type, "search")) return read(data, out.emplace<p::search_loaded>().tracks, ctx);
+  if (equals(load_type, "error")) return read(data, out.emplace<p::load_failed>().exception, ctx);
   out.emplace<p::nothing_loaded>();
   return read_empty_data(data, ctx);
 }
@@ -139,11 +139,7 @@ inline bool find_tag(od::object& obj, std::string_view key, std::string_view& ta
     return ctx.in(key);
   }
   if (e) return ctx.fail(error::malformed_json, simdjson::error_message(e));
-  if (auto e2 = v.get_string().get(tag)) {
-    fail_read(ctx, e2, v, expect_string);
-    return ctx.in(key);
-  }
-  return true;
+  return read_view(v, tag, ctx) || ctx.in(key);
 }
 
 inline bool as_object(od::value& v, od::object& obj, json_decode_context& ctx) {
@@ -161,8 +157,8 @@ inline bool read(od::value& v, p::load_result& out, json_decode_context& ctx) {
   od::object obj;
   std::string_view load_type;
   if (!as_object(v, obj, ctx) || !find_tag(obj, "loadType", load_type, ctx)) return false;
-  if (load_type != "track" && load_type != "playlist" && load_type != "search" && load_type != "empty" &&
-      load_type != "error") {
+  if (!equals(load_type, "track") && !equals(load_type, "playlist") && !equals(load_type, "search") && !equals(load_type, "empty") &&
+      !equals(load_type, "error")) {
     ctx.fail(error::invalid_value, fmt::format("unknown loadType \"{}\"", load_type));
     return ctx.in("loadType");
   }
@@ -171,13 +167,13 @@ inline bool read(od::value& v, p::load_result& out, json_decode_context& ctx) {
   bool has_data = false;
   if (!rewind(obj, ctx)) return false;
   if (!for_each_field(obj, ctx, [&](std::string_view key, od::value& f) {
-        if (key != "data") return true;
+        if (!equals(key, "data")) return true;
         has_data = true;
         return read_load_data(f, type, out, ctx);
       }))
     return false;
   if (has_data) return true;
-  if (type == "empty") return out.emplace<p::nothing_loaded>(), true;
+  if (equals(type, "empty")) return out.emplace<p::nothing_loaded>(), true;
   ctx.fail(error::missing_field, "missing required field");
   return ctx.in("data");
 }
@@ -188,10 +184,10 @@ inline bool read(od::value& v, p::player_state& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"time", "position", "connected", "ping"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "time") return req.seen(0), read(f, out.time, ctx);
-           if (key == "position") return req.seen(1), read(f, out.position, ctx);
-           if (key == "connected") return req.seen(2), read(f, out.connected, ctx);
-           if (key == "ping") return req.seen(3), read(f, out.ping, ctx);
+           if (equals(key, "time")) return req.seen(0), read(f, out.time, ctx);
+           if (equals(key, "position")) return req.seen(1), read(f, out.position, ctx);
+           if (equals(key, "connected")) return req.seen(2), read(f, out.connected, ctx);
+           if (equals(key, "ping")) return req.seen(3), read(f, out.ping, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -201,10 +197,10 @@ inline bool read(od::value& v, p::voice_state& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"token", "endpoint", "sessionId"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "token") return req.seen(0), read(f, out.token, ctx);
-           if (key == "endpoint") return req.seen(1), read(f, out.endpoint, ctx);
-           if (key == "sessionId") return req.seen(2), read(f, out.session_id, ctx);
-           if (key == "channelId") {
+           if (equals(key, "token")) return req.seen(0), read(f, out.token, ctx);
+           if (equals(key, "endpoint")) return req.seen(1), read(f, out.endpoint, ctx);
+           if (equals(key, "sessionId")) return req.seen(2), read(f, out.session_id, ctx);
+           if (equals(key, "channelId")) {
              bool is_null = false;
              if (!take_null(f, is_null, ctx)) return false;
              if (is_null) return out.channel_id.reset(), true;
@@ -230,8 +226,8 @@ inline bool read(od::value& v, p::equalizer_band& out, json_decode_context& ctx)
   required_fields req(names);
   out.gain = 1.0;  // what the server assumes when gain is left out
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "band") return req.seen(0), read(f, out.band, ctx);
-           if (key == "gain") return read(f, out.gain, ctx);
+           if (equals(key, "band")) return req.seen(0), read(f, out.band, ctx);
+           if (equals(key, "gain")) return read(f, out.gain, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -239,69 +235,69 @@ inline bool read(od::value& v, p::equalizer_band& out, json_decode_context& ctx)
 
 inline bool read(od::value& v, p::filters& out, json_decode_context& ctx) {
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-    if (key == "volume") return read(f, out.volume.emplace(), ctx);
-    if (key == "equalizer") {
+    if (equals(key, "volume")) return read(f, out.volume.emplace(), ctx);
+    if (equals(key, "equalizer")) {
       auto& bands = out.equalizer.emplace();
       return for_each_element(f, ctx, [&](std::size_t, od::value& e) { return read(e, bands.emplace_back(), ctx); });
     }
-    if (key == "karaoke")
+    if (equals(key, "karaoke"))
       return read_object_filter(f, out.karaoke, ctx, [&](std::string_view k, od::value& x, p::karaoke& o) {
-        if (k == "level") return read(x, o.level, ctx);
-        if (k == "monoLevel") return read(x, o.mono_level, ctx);
-        if (k == "filterBand") return read(x, o.filter_band, ctx);
-        if (k == "filterWidth") return read(x, o.filter_width, ctx);
+        if (equals(k, "level")) return read(x, o.level, ctx);
+        if (equals(k, "monoLevel")) return read(x, o.mono_level, ctx);
+        if (equals(k, "filterBand")) return read(x, o.filter_band, ctx);
+        if (equals(k, "filterWidth")) return read(x, o.filter_width, ctx);
         return true;
       });
-    if (key == "timescale")
+    if (equals(key, "timescale"))
       return read_object_filter(f, out.timescale, ctx, [&](std::string_view k, od::value& x, p::timescale& o) {
-        if (k == "speed") return read(x, o.speed, ctx);
-        if (k == "pitch") return read(x, o.pitch, ctx);
-        if (k == "rate") return read(x, o.rate, ctx);
+        if (equals(k, "speed")) return read(x, o.speed, ctx);
+        if (equals(k, "pitch")) return read(x, o.pitch, ctx);
+        if (equals(k, "rate")) return read(x, o.rate, ctx);
         return true;
       });
-    if (key == "tremolo")
+    if (equals(key, "tremolo"))
       return read_object_filter(f, out.tremolo, ctx, [&](std::string_view k, od::value& x, p::tremolo& o) {
-        if (k == "frequency") return read(x, o.frequency, ctx);
-        if (k == "depth") return read(x, o.depth, ctx);
+        if (equals(k, "frequency")) return read(x, o.frequency, ctx);
+        if (equals(k, "depth")) return read(x, o.depth, ctx);
         return true;
       });
-    if (key == "vibrato")
+    if (equals(key, "vibrato"))
       return read_object_filter(f, out.vibrato, ctx, [&](std::string_view k, od::value& x, p::vibrato& o) {
-        if (k == "frequency") return read(x, o.frequency, ctx);
-        if (k == "depth") return read(x, o.depth, ctx);
+        if (equals(k, "frequency")) return read(x, o.frequency, ctx);
+        if (equals(k, "depth")) return read(x, o.depth, ctx);
         return true;
       });
-    if (key == "rotation")
+    if (equals(key, "rotation"))
       return read_object_filter(f, out.rotation, ctx, [&](std::string_view k, od::value& x, p::rotation& o) {
-        if (k == "rotationHz") return read(x, o.rotation_hz, ctx);
+        if (equals(k, "rotationHz")) return read(x, o.rotation_hz, ctx);
         return true;
       });
-    if (key == "distortion")
+    if (equals(key, "distortion"))
       return read_object_filter(f, out.distortion, ctx, [&](std::string_view k, od::value& x, p::distortion& o) {
-        if (k == "sinOffset") return read(x, o.sin_offset, ctx);
-        if (k == "sinScale") return read(x, o.sin_scale, ctx);
-        if (k == "cosOffset") return read(x, o.cos_offset, ctx);
-        if (k == "cosScale") return read(x, o.cos_scale, ctx);
-        if (k == "tanOffset") return read(x, o.tan_offset, ctx);
-        if (k == "tanScale") return read(x, o.tan_scale, ctx);
-        if (k == "offset") return read(x, o.offset, ctx);
-        if (k == "scale") return read(x, o.scale, ctx);
+        if (equals(k, "sinOffset")) return read(x, o.sin_offset, ctx);
+        if (equals(k, "sinScale")) return read(x, o.sin_scale, ctx);
+        if (equals(k, "cosOffset")) return read(x, o.cos_offset, ctx);
+        if (equals(k, "cosScale")) return read(x, o.cos_scale, ctx);
+        if (equals(k, "tanOffset")) return read(x, o.tan_offset, ctx);
+        if (equals(k, "tanScale")) return read(x, o.tan_scale, ctx);
+        if (equals(k, "offset")) return read(x, o.offset, ctx);
+        if (equals(k, "scale")) return read(x, o.scale, ctx);
         return true;
       });
-    if (key == "channelMix")
+    if (equals(key, "channelMix"))
       return read_object_filter(f, out.channel_mix, ctx, [&](std::string_view k, od::value& x, p::channel_mix& o) {
-        if (k == "leftToLeft") return read(x, o.left_to_left, ctx);
-        if (k == "leftToRight") return read(x, o.left_to_right, ctx);
-        if (k == "rightToLeft") return read(x, o.right_to_left, ctx);
-        if (k == "rightToRight") return read(x, o.right_to_right, ctx);
+        if (equals(k, "leftToLeft")) return read(x, o.left_to_left, ctx);
+        if (equals(k, "leftToRight")) return read(x, o.left_to_right, ctx);
+        if (equals(k, "rightToLeft")) return read(x, o.right_to_left, ctx);
+        if (equals(k, "rightToRight")) return read(x, o.right_to_right, ctx);
         return true;
       });
-    if (key == "lowPass")
+    if (equals(key, "lowPass"))
       return read_object_filter(f, out.low_pass, ctx, [&](std::string_view k, od::value& x, p::low_pass& o) {
-        if (k == "smoothing") return read(x, o.smoothing, ctx);
+        if (equals(k, "smoothing")) return read(x, o.smoothing, ctx);
         return true;
       });
-    if (key == "pluginFilters") return read_opaque_object(f, out.plugin_filters.emplace(), ctx);
+    if (equals(key, "pluginFilters")) return read_opaque_object(f, out.plugin_filters.emplace(), ctx);
     return true;
   });
 }
@@ -310,19 +306,19 @@ inline bool read(od::value& v, p::player& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"guildId", "track", "volume", "paused", "state", "voice"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "guildId") return req.seen(0), read(f, out.guild_id, ctx);
-           if (key == "track") {
+           if (equals(key, "guildId")) return req.seen(0), read(f, out.guild_id, ctx);
+           if (equals(key, "track")) {
              req.seen(1);
              bool is_null = false;
              if (!take_null(f, is_null, ctx)) return false;
              if (is_null) return out.track.reset(), true;
              return read(f, out.track.emplace(), ctx);
            }
-           if (key == "volume") return req.seen(2), read(f, out.volume, ctx);
-           if (key == "paused") return req.seen(3), read(f, out.paused, ctx);
-           if (key == "state") return req.seen(4), read(f, out.state, ctx);
-           if (key == "voice") return req.seen(5), read(f, out.voice, ctx);
-           if (key == "filters") return read(f, out.filters, ctx);
+           if (equals(key, "volume")) return req.seen(2), read(f, out.volume, ctx);
+           if (equals(key, "paused")) return req.seen(3), read(f, out.paused, ctx);
+           if (equals(key, "state")) return req.seen(4), read(f, out.state, ctx);
+           if (equals(key, "voice")) return req.seen(5), read(f, out.voice, ctx);
+           if (equals(key, "filters")) return read(f, out.filters, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -344,32 +340,32 @@ bool read(od::value& v, p::nullable<T>& out, json_decode_context& ctx) {
 
 inline bool read(od::value& v, p::update_player_track& out, json_decode_context& ctx) {
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-    if (key == "encoded") return read(f, out.encoded, ctx);
-    if (key == "identifier") return read(f, out.identifier.emplace(), ctx);
-    if (key == "userData") return read_opaque_object(f, out.user_data.emplace(), ctx);
+    if (equals(key, "encoded")) return read(f, out.encoded, ctx);
+    if (equals(key, "identifier")) return read(f, out.identifier.emplace(), ctx);
+    if (equals(key, "userData")) return read_opaque_object(f, out.user_data.emplace(), ctx);
     return true;
   });
 }
 
 inline bool read(od::value& v, p::update_player& out, json_decode_context& ctx) {
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-    if (key == "track") return read(f, out.track.emplace(), ctx);
-    if (key == "encodedTrack") return read(f, out.encoded_track, ctx);
-    if (key == "identifier") return read(f, out.identifier.emplace(), ctx);
-    if (key == "position") return read(f, out.position.emplace(), ctx);
-    if (key == "endTime") return read(f, out.end_time, ctx);
-    if (key == "volume") return read(f, out.volume.emplace(), ctx);
-    if (key == "paused") return read(f, out.paused.emplace(), ctx);
-    if (key == "filters") return read(f, out.filters.emplace(), ctx);
-    if (key == "voice") return read(f, out.voice.emplace(), ctx);
+    if (equals(key, "track")) return read(f, out.track.emplace(), ctx);
+    if (equals(key, "encodedTrack")) return read(f, out.encoded_track, ctx);
+    if (equals(key, "identifier")) return read(f, out.identifier.emplace(), ctx);
+    if (equals(key, "position")) return read(f, out.position.emplace(), ctx);
+    if (equals(key, "endTime")) return read(f, out.end_time, ctx);
+    if (equals(key, "volume")) return read(f, out.volume.emplace(), ctx);
+    if (equals(key, "paused")) return read(f, out.paused.emplace(), ctx);
+    if (equals(key, "filters")) return read(f, out.filters.emplace(), ctx);
+    if (equals(key, "voice")) return read(f, out.voice.emplace(), ctx);
     return true;
   });
 }
 
 inline bool read(od::value& v, p::update_session& out, json_decode_context& ctx) {
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-    if (key == "resuming") return read(f, out.resuming.emplace(), ctx);
-    if (key == "timeout") return read(f, out.timeout.emplace(), ctx);
+    if (equals(key, "resuming")) return read(f, out.resuming.emplace(), ctx);
+    if (equals(key, "timeout")) return read(f, out.timeout.emplace(), ctx);
     return true;
   });
 }
@@ -378,8 +374,8 @@ inline bool read(od::value& v, p::session& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"resuming", "timeout"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "resuming") return req.seen(0), read(f, out.resuming, ctx);
-           if (key == "timeout") return req.seen(1), read(f, out.timeout, ctx);
+           if (equals(key, "resuming")) return req.seen(0), read(f, out.resuming, ctx);
+           if (equals(key, "timeout")) return req.seen(1), read(f, out.timeout, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -391,10 +387,10 @@ inline bool read(od::value& v, p::memory_stats& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"free", "used", "allocated", "reservable"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "free") return req.seen(0), read(f, out.free, ctx);
-           if (key == "used") return req.seen(1), read(f, out.used, ctx);
-           if (key == "allocated") return req.seen(2), read(f, out.allocated, ctx);
-           if (key == "reservable") return req.seen(3), read(f, out.reservable, ctx);
+           if (equals(key, "free")) return req.seen(0), read(f, out.free, ctx);
+           if (equals(key, "used")) return req.seen(1), read(f, out.used, ctx);
+           if (equals(key, "allocated")) return req.seen(2), read(f, out.allocated, ctx);
+           if (equals(key, "reservable")) return req.seen(3), read(f, out.reservable, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -404,9 +400,9 @@ inline bool read(od::value& v, p::cpu_stats& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"cores", "systemLoad", "lavalinkLoad"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "cores") return req.seen(0), read(f, out.cores, ctx);
-           if (key == "systemLoad") return req.seen(1), read(f, out.system_load, ctx);
-           if (key == "lavalinkLoad") return req.seen(2), read(f, out.lavalink_load, ctx);
+           if (equals(key, "cores")) return req.seen(0), read(f, out.cores, ctx);
+           if (equals(key, "systemLoad")) return req.seen(1), read(f, out.system_load, ctx);
+           if (equals(key, "lavalinkLoad")) return req.seen(2), read(f, out.lavalink_load, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -416,9 +412,9 @@ inline bool read(od::value& v, p::frame_stats& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"sent", "nulled", "deficit"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "sent") return req.seen(0), read(f, out.sent, ctx);
-           if (key == "nulled") return req.seen(1), read(f, out.nulled, ctx);
-           if (key == "deficit") return req.seen(2), read(f, out.deficit, ctx);
+           if (equals(key, "sent")) return req.seen(0), read(f, out.sent, ctx);
+           if (equals(key, "nulled")) return req.seen(1), read(f, out.nulled, ctx);
+           if (equals(key, "deficit")) return req.seen(2), read(f, out.deficit, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -429,12 +425,12 @@ bool read(Source& v, p::stats& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"players", "playingPlayers", "uptime", "memory", "cpu"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "players") return req.seen(0), read(f, out.players, ctx);
-           if (key == "playingPlayers") return req.seen(1), read(f, out.playing_players, ctx);
-           if (key == "uptime") return req.seen(2), read(f, out.uptime, ctx);
-           if (key == "memory") return req.seen(3), read(f, out.memory, ctx);
-           if (key == "cpu") return req.seen(4), read(f, out.cpu, ctx);
-           if (key == "frameStats") {
+           if (equals(key, "players")) return req.seen(0), read(f, out.players, ctx);
+           if (equals(key, "playingPlayers")) return req.seen(1), read(f, out.playing_players, ctx);
+           if (equals(key, "uptime")) return req.seen(2), read(f, out.uptime, ctx);
+           if (equals(key, "memory")) return req.seen(3), read(f, out.memory, ctx);
+           if (equals(key, "cpu")) return req.seen(4), read(f, out.cpu, ctx);
+           if (equals(key, "frameStats")) {
              bool is_null = false;
              if (!take_null(f, is_null, ctx)) return false;
              if (is_null) return out.frame_stats.reset(), true;
@@ -450,8 +446,8 @@ bool read(Source& v, p::ready& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"resumed", "sessionId"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "resumed") return req.seen(0), read(f, out.resumed, ctx);
-           if (key == "sessionId") return req.seen(1), read(f, out.session_id, ctx);
+           if (equals(key, "resumed")) return req.seen(0), read(f, out.resumed, ctx);
+           if (equals(key, "sessionId")) return req.seen(1), read(f, out.session_id, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -462,8 +458,8 @@ bool read(Source& v, p::player_update& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"guildId", "state"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "guildId") return req.seen(0), read(f, out.guild_id, ctx);
-           if (key == "state") return req.seen(1), read(f, out.state, ctx);
+           if (equals(key, "guildId")) return req.seen(0), read(f, out.guild_id, ctx);
+           if (equals(key, "state")) return req.seen(1), read(f, out.state, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -472,11 +468,11 @@ bool read(Source& v, p::player_update& out, json_decode_context& ctx) {
 inline bool read(od::value& v, p::track_end_reason& out, json_decode_context& ctx) {
   std::string_view s;
   if (!read_view(v, s, ctx)) return false;
-  if (s == "finished") out = p::track_end_reason::finished;
-  else if (s == "loadFailed") out = p::track_end_reason::load_failed;
-  else if (s == "stopped") out = p::track_end_reason::stopped;
-  else if (s == "replaced") out = p::track_end_reason::replaced;
-  else if (s == "cleanup") out = p::track_end_reason::cleanup;
+  if (equals(s, "finished")) out = p::track_end_reason::finished;
+  else if (equals(s, "loadFailed")) out = p::track_end_reason::load_failed;
+  else if (equals(s, "stopped")) out = p::track_end_reason::stopped;
+  else if (equals(s, "replaced")) out = p::track_end_reason::replaced;
+  else if (equals(s, "cleanup")) out = p::track_end_reason::cleanup;
   else return ctx.fail(error::invalid_value, fmt::format("unknown track end reason \"{}\"", s));
   return true;
 }
@@ -487,55 +483,55 @@ bool read_event(Source& v, Event& out, std::span<const std::string_view> names, 
                 F&& on_field) {
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "guildId") return req.seen(0), read(f, out.guild_id, ctx);
+           if (equals(key, "guildId")) return req.seen(0), read(f, out.guild_id, ctx);
            return on_field(key, f, req);
          }) &&
          req.check(ctx);
 }
 
 inline bool read_event_of_type(od::object& v, std::string_view type, p::ws_message& out, json_decode_context& ctx) {
-  if (type == "TrackStartEvent") {
+  if (equals(type, "TrackStartEvent")) {
     static constexpr std::string_view names[] = {"guildId", "track"};
     auto& e = out.emplace<p::track_start_event>();
     return read_event(v, e, names, ctx, [&](std::string_view key, od::value& f, required_fields& req) {
-      if (key == "track") return req.seen(1), read(f, e.track, ctx);
+      if (equals(key, "track")) return req.seen(1), read(f, e.track, ctx);
       return true;
     });
   }
-  if (type == "TrackEndEvent") {
+  if (equals(type, "TrackEndEvent")) {
     static constexpr std::string_view names[] = {"guildId", "track", "reason"};
     auto& e = out.emplace<p::track_end_event>();
     return read_event(v, e, names, ctx, [&](std::string_view key, od::value& f, required_fields& req) {
-      if (key == "track") return req.seen(1), read(f, e.track, ctx);
-      if (key == "reason") return req.seen(2), read(f, e.reason, ctx);
+      if (equals(key, "track")) return req.seen(1), read(f, e.track, ctx);
+      if (equals(key, "reason")) return req.seen(2), read(f, e.reason, ctx);
       return true;
     });
   }
-  if (type == "TrackExceptionEvent") {
+  if (equals(type, "TrackExceptionEvent")) {
     static constexpr std::string_view names[] = {"guildId", "track", "exception"};
     auto& e = out.emplace<p::track_exception_event>();
     return read_event(v, e, names, ctx, [&](std::string_view key, od::value& f, required_fields& req) {
-      if (key == "track") return req.seen(1), read(f, e.track, ctx);
-      if (key == "exception") return req.seen(2), read(f, e.exception, ctx);
+      if (equals(key, "track")) return req.seen(1), read(f, e.track, ctx);
+      if (equals(key, "exception")) return req.seen(2), read(f, e.exception, ctx);
       return true;
     });
   }
-  if (type == "TrackStuckEvent") {
+  if (equals(type, "TrackStuckEvent")) {
     static constexpr std::string_view names[] = {"guildId", "track", "thresholdMs"};
     auto& e = out.emplace<p::track_stuck_event>();
     return read_event(v, e, names, ctx, [&](std::string_view key, od::value& f, required_fields& req) {
-      if (key == "track") return req.seen(1), read(f, e.track, ctx);
-      if (key == "thresholdMs") return req.seen(2), read(f, e.threshold_ms, ctx);
+      if (equals(key, "track")) return req.seen(1), read(f, e.track, ctx);
+      if (equals(key, "thresholdMs")) return req.seen(2), read(f, e.threshold_ms, ctx);
       return true;
     });
   }
-  if (type == "WebSocketClosedEvent") {
+  if (equals(type, "WebSocketClosedEvent")) {
     static constexpr std::string_view names[] = {"guildId", "code", "reason", "byRemote"};
     auto& e = out.emplace<p::websocket_closed_event>();
     return read_event(v, e, names, ctx, [&](std::string_view key, od::value& f, required_fields& req) {
-      if (key == "code") return req.seen(1), read(f, e.code, ctx);
-      if (key == "reason") return req.seen(2), read(f, e.reason, ctx);
-      if (key == "byRemote") return req.seen(3), read(f, e.by_remote, ctx);
+      if (equals(key, "code")) return req.seen(1), read(f, e.code, ctx);
+      if (equals(key, "reason")) return req.seen(2), read(f, e.reason, ctx);
+      if (equals(key, "byRemote")) return req.seen(3), read(f, e.by_remote, ctx);
       return true;
     });
   }
@@ -551,15 +547,15 @@ inline bool read(od::value& v, p::ws_message& out, json_decode_context& ctx) {
   if (!as_object(v, obj, ctx) || !find_tag(obj, "op", tag, ctx)) return false;
   // Copy: the tag lives in the parser's string buffer, which the field walk below reuses.
   const std::string op(tag);
-  if (op == "event") {
+  if (equals(op, "event")) {
     if (!find_tag(obj, "type", tag, ctx)) return false;
     const std::string type(tag);
     return rewind(obj, ctx) && read_event_of_type(obj, type, out, ctx);
   }
   if (!rewind(obj, ctx)) return false;
-  if (op == "playerUpdate") return read(obj, out.emplace<p::player_update>(), ctx);
-  if (op == "stats") return read(obj, out.emplace<p::stats>(), ctx);
-  if (op == "ready") return read(obj, out.emplace<p::ready>(), ctx);
+  if (equals(op, "playerUpdate")) return read(obj, out.emplace<p::player_update>(), ctx);
+  if (equals(op, "stats")) return read(obj, out.emplace<p::stats>(), ctx);
+  if (equals(op, "ready")) return read(obj, out.emplace<p::ready>(), ctx);
   out.emplace<p::unknown_op>().op = op;
   return for_each_field(obj, ctx, [](std::string_view, od::value&) { return true; });
 }
@@ -575,11 +571,11 @@ inline bool read(od::value& v, p::version& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"semver", "major", "minor", "patch"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "semver") return req.seen(0), read(f, out.semver, ctx);
-           if (key == "major") return req.seen(1), read(f, out.major, ctx);
-           if (key == "minor") return req.seen(2), read(f, out.minor, ctx);
-           if (key == "patch") return req.seen(3), read(f, out.patch, ctx);
-           if (key == "preRelease") return read(f, out.pre_release, ctx);
+           if (equals(key, "semver")) return req.seen(0), read(f, out.semver, ctx);
+           if (equals(key, "major")) return req.seen(1), read(f, out.major, ctx);
+           if (equals(key, "minor")) return req.seen(2), read(f, out.minor, ctx);
+           if (equals(key, "patch")) return req.seen(3), read(f, out.patch, ctx);
+           if (equals(key, "preRelease")) return read(f, out.pre_release, ctx);
            return true;  // `build` (docs only) and anything newer
          }) &&
          req.check(ctx);
@@ -589,9 +585,9 @@ inline bool read(od::value& v, p::git_info& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"branch", "commit", "commitTime"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "branch") return req.seen(0), read(f, out.branch, ctx);
-           if (key == "commit") return req.seen(1), read(f, out.commit, ctx);
-           if (key == "commitTime") return req.seen(2), read(f, out.commit_time, ctx);
+           if (equals(key, "branch")) return req.seen(0), read(f, out.branch, ctx);
+           if (equals(key, "commit")) return req.seen(1), read(f, out.commit, ctx);
+           if (equals(key, "commitTime")) return req.seen(2), read(f, out.commit_time, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -601,8 +597,8 @@ inline bool read(od::value& v, p::plugin& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"name", "version"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "name") return req.seen(0), read(f, out.name, ctx);
-           if (key == "version") return req.seen(1), read(f, out.version, ctx);
+           if (equals(key, "name")) return req.seen(0), read(f, out.name, ctx);
+           if (equals(key, "version")) return req.seen(1), read(f, out.version, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -613,14 +609,14 @@ inline bool read(od::value& v, p::info& out, json_decode_context& ctx) {
                                                "lavaplayer", "sourceManagers", "filters", "plugins"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "version") return req.seen(0), read(f, out.version, ctx);
-           if (key == "buildTime") return req.seen(1), read(f, out.build_time, ctx);
-           if (key == "git") return req.seen(2), read(f, out.git, ctx);
-           if (key == "jvm") return req.seen(3), read(f, out.jvm, ctx);
-           if (key == "lavaplayer") return req.seen(4), read(f, out.lavaplayer, ctx);
-           if (key == "sourceManagers") return req.seen(5), read(f, out.source_managers, ctx);
-           if (key == "filters") return req.seen(6), read(f, out.filters, ctx);
-           if (key == "plugins") {
+           if (equals(key, "version")) return req.seen(0), read(f, out.version, ctx);
+           if (equals(key, "buildTime")) return req.seen(1), read(f, out.build_time, ctx);
+           if (equals(key, "git")) return req.seen(2), read(f, out.git, ctx);
+           if (equals(key, "jvm")) return req.seen(3), read(f, out.jvm, ctx);
+           if (equals(key, "lavaplayer")) return req.seen(4), read(f, out.lavaplayer, ctx);
+           if (equals(key, "sourceManagers")) return req.seen(5), read(f, out.source_managers, ctx);
+           if (equals(key, "filters")) return req.seen(6), read(f, out.filters, ctx);
+           if (equals(key, "plugins")) {
              req.seen(7);
              out.plugins.clear();
              return for_each_element(f, ctx, [&](std::size_t, od::value& e) { return read(e, out.plugins.emplace_back(), ctx); });
@@ -634,8 +630,8 @@ inline bool read(od::value& v, p::ip_block& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"type", "size"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "type") return req.seen(0), read(f, out.type, ctx);
-           if (key == "size") return req.seen(1), read(f, out.size, ctx);
+           if (equals(key, "type")) return req.seen(0), read(f, out.type, ctx);
+           if (equals(key, "size")) return req.seen(1), read(f, out.size, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -645,9 +641,9 @@ inline bool read(od::value& v, p::failing_address& out, json_decode_context& ctx
   static constexpr std::string_view names[] = {"failingAddress", "failingTimestamp", "failingTime"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "failingAddress") return req.seen(0), read(f, out.address, ctx);
-           if (key == "failingTimestamp") return req.seen(1), read(f, out.timestamp, ctx);
-           if (key == "failingTime") return req.seen(2), read(f, out.time, ctx);
+           if (equals(key, "failingAddress")) return req.seen(0), read(f, out.address, ctx);
+           if (equals(key, "failingTimestamp")) return req.seen(1), read(f, out.timestamp, ctx);
+           if (equals(key, "failingTime")) return req.seen(2), read(f, out.time, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -659,8 +655,8 @@ bool read_planner_details(od::value& v, Details& out, std::span<const std::strin
                           json_decode_context& ctx, F&& on_field) {
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "ipBlock") return req.seen(0), read(f, out.ip_block, ctx);
-           if (key == "failingAddresses") {
+           if (equals(key, "ipBlock")) return req.seen(0), read(f, out.ip_block, ctx);
+           if (equals(key, "failingAddresses")) {
              req.seen(1);
              out.failing_addresses.clear();
              return for_each_element(f, ctx, [&](std::size_t, od::value& e) {
@@ -673,31 +669,31 @@ bool read_planner_details(od::value& v, Details& out, std::span<const std::strin
 }
 
 inline bool read_planner(od::value& v, std::string_view cls, p::route_planner_status& out, json_decode_context& ctx) {
-  if (cls == "RotatingIpRoutePlanner") {
+  if (equals(cls, "RotatingIpRoutePlanner")) {
     static constexpr std::string_view names[] = {"ipBlock", "failingAddresses", "rotateIndex", "ipIndex",
                                                  "currentAddress"};
     auto& d = out.emplace<p::rotating_ip_route_planner>();
     return read_planner_details(v, d, names, ctx, [&](std::string_view key, od::value& f, required_fields& req) {
-      if (key == "rotateIndex") return req.seen(2), read(f, d.rotate_index, ctx);
-      if (key == "ipIndex") return req.seen(3), read(f, d.ip_index, ctx);
-      if (key == "currentAddress") return req.seen(4), read(f, d.current_address, ctx);
+      if (equals(key, "rotateIndex")) return req.seen(2), read(f, d.rotate_index, ctx);
+      if (equals(key, "ipIndex")) return req.seen(3), read(f, d.ip_index, ctx);
+      if (equals(key, "currentAddress")) return req.seen(4), read(f, d.current_address, ctx);
       return true;
     });
   }
-  if (cls == "NanoIpRoutePlanner") {
+  if (equals(cls, "NanoIpRoutePlanner")) {
     static constexpr std::string_view names[] = {"ipBlock", "failingAddresses", "currentAddressIndex"};
     auto& d = out.emplace<p::nano_ip_route_planner>();
     return read_planner_details(v, d, names, ctx, [&](std::string_view key, od::value& f, required_fields& req) {
-      if (key == "currentAddressIndex") return req.seen(2), read(f, d.current_address_index, ctx);
+      if (equals(key, "currentAddressIndex")) return req.seen(2), read(f, d.current_address_index, ctx);
       return true;
     });
   }
-  if (cls == "RotatingNanoIpRoutePlanner") {
+  if (equals(cls, "RotatingNanoIpRoutePlanner")) {
     static constexpr std::string_view names[] = {"ipBlock", "failingAddresses", "blockIndex", "currentAddressIndex"};
     auto& d = out.emplace<p::rotating_nano_ip_route_planner>();
     return read_planner_details(v, d, names, ctx, [&](std::string_view key, od::value& f, required_fields& req) {
-      if (key == "blockIndex") return req.seen(2), read(f, d.block_index, ctx);
-      if (key == "currentAddressIndex") return req.seen(3), read(f, d.current_address_index, ctx);
+      if (equals(key, "blockIndex")) return req.seen(2), read(f, d.block_index, ctx);
+      if (equals(key, "currentAddressIndex")) return req.seen(3), read(f, d.current_address_index, ctx);
       return true;
     });
   }
@@ -718,8 +714,8 @@ inline bool read(od::value& v, p::route_planner_status& out, json_decode_context
   if (e) return ctx.fail(error::malformed_json, simdjson::error_message(e));
   std::optional<std::string> cls;
   if (!read(cls_value, cls, ctx)) return ctx.in("class");
-  if (cls && *cls != "RotatingIpRoutePlanner" && *cls != "NanoIpRoutePlanner" &&
-      *cls != "RotatingNanoIpRoutePlanner" && *cls != "BalancingIpRoutePlanner") {
+  if (cls && !equals(*cls, "RotatingIpRoutePlanner") && !equals(*cls, "NanoIpRoutePlanner") &&
+      !equals(*cls, "RotatingNanoIpRoutePlanner") && !equals(*cls, "BalancingIpRoutePlanner")) {
     ctx.fail(error::invalid_value, fmt::format("unknown route planner class \"{}\"", *cls));
     return ctx.in("class");
   }
@@ -727,7 +723,7 @@ inline bool read(od::value& v, p::route_planner_status& out, json_decode_context
   bool has_details = false;
   if (!rewind(obj, ctx)) return false;
   if (!for_each_field(obj, ctx, [&](std::string_view key, od::value& f) {
-        if (key != "details" || !cls) return true;
+        if (!equals(key, "details") || !cls) return true;
         has_details = true;
         return read_planner(f, *cls, out, ctx);
       }))
@@ -741,7 +737,7 @@ inline bool read(od::value& v, p::free_address_request& out, json_decode_context
   static constexpr std::string_view names[] = {"address"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "address") return req.seen(0), read(f, out.address, ctx);
+           if (equals(key, "address")) return req.seen(0), read(f, out.address, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -753,12 +749,12 @@ inline bool read(od::value& v, lavalink_error& out, json_decode_context& ctx) {
   static constexpr std::string_view names[] = {"timestamp", "status"};
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
-           if (key == "timestamp") return req.seen(0), read(f, out.timestamp, ctx);
-           if (key == "status") return req.seen(1), read(f, out.status, ctx);
-           if (key == "error") return read(f, out.error, ctx);
-           if (key == "trace") return read(f, out.trace, ctx);
-           if (key == "message") return read(f, out.message, ctx);
-           if (key == "path") return read(f, out.path, ctx);
+           if (equals(key, "timestamp")) return req.seen(0), read(f, out.timestamp, ctx);
+           if (equals(key, "status")) return req.seen(1), read(f, out.status, ctx);
+           if (equals(key, "error")) return read(f, out.error, ctx);
+           if (equals(key, "trace")) return read(f, out.trace, ctx);
+           if (equals(key, "message")) return read(f, out.message, ctx);
+           if (equals(key, "path")) return read(f, out.path, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -767,7 +763,7 @@ inline bool read(od::value& v, lavalink_error& out, json_decode_context& ctx) {
 // Parses one document whose root must be an object or an array, and rejects trailing content.
 template <class T>
 result<void> decode_document(od::parser& parser, protocol::padded_view json, T& out) {
-  json_decode_context ctx(json.data() + json.size() + protocol::json_padding);
+  json_decode_context ctx;
   od::document doc;
   auto e = parser.iterate(simdjson::padded_string_view(json.data(), json.size(), json.size() + protocol::json_padding))
                .get(doc);

@@ -11,7 +11,8 @@
 //
 // What it does on its own:
 //  - advances the queue on TrackEnd (only `finished` and `loadFailed` advance; repeat one/all),
-//    never because of a TrackEnd that a newer command already superseded;
+//    never because of a TrackEnd that a newer command already superseded; a stuck track
+//    (TrackStuckEvent, which Lavalink never ends) is skipped like a track that failed to load;
 //  - applies the requester's remembered volume when one of their items starts;
 //  - sends each item's start and end as Lavalink's `position` and `endTime` (no polling);
 //  - reaps itself when inactive (transient lifetime): idle past `inactivity_timeout`, or paused
@@ -23,7 +24,8 @@
 // Threading: the session lives on the node pool's executor (a strand): its player, queue,
 // timers and event subscribers all run there. Every public member is thread-safe (calls are
 // posted to the strand), except create(), which must be called on the pool's strand. The pool
-// must outlive its sessions.
+// must outlive its sessions. End a session with disconnect or close(); one dropped without
+// either still has its player deleted (best effort, and without a `closed` event).
 #pragma once
 
 #include <hanabi/detail/config.hpp>
@@ -197,6 +199,8 @@ class local_session final : public session {
   HANABI_DECL void on_player_event(const player_event& e);
   HANABI_DECL void on_track_start(const protocol::track_start_event& e);
   HANABI_DECL void on_track_end(const protocol::track_end_event& e);
+  /// Lavalink does not end a stuck track: the session moves on as after a load failure.
+  HANABI_DECL void on_track_stuck(const protocol::track_stuck_event& e);
   HANABI_DECL void on_voice(const voice_event& e);
   /// The queue's current item is on the air (started, not stopped, not ended).
   HANABI_DECL bool playing_item() const;

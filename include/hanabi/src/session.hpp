@@ -8,3 +8,6 @@
 
 #include <hanabi/impl/session_logic.ipp>
 #include <hanabi/impl/local_session.ipp>
+#include <hanabi/impl/session_selection.ipp>
+#include <hanabi/impl/supervisor.ipp>
+#include <hanabi/impl/session_manager.ipp>

@@ -1,0 +1,13 @@
+# hanabi_bot_core: every piece of the bot that needs no Discord library (arguments, config,
+# rendering, the gateway interface, the offline gateway and its scripts), so that CI builds
+# and tests it. Included by examples/bot/CMakeLists.txt and, when the examples are off (the
+# sanitizer build), by tests/CMakeLists.txt for the bot's unit tests.
+include_guard(GLOBAL)
+find_path(HANABI_TOMLPP_INCLUDE toml++/toml.h REQUIRED)
+set(hanabi_bot_dir ${CMAKE_CURRENT_LIST_DIR})
+add_library(hanabi_bot_core STATIC
+  ${hanabi_bot_dir}/core/errors.cpp ${hanabi_bot_dir}/core/args.cpp ${hanabi_bot_dir}/core/config.cpp
+  ${hanabi_bot_dir}/core/render.cpp ${hanabi_bot_dir}/core/commands.cpp ${hanabi_bot_dir}/offline/script.cpp
+  ${hanabi_bot_dir}/offline/offline_gateway.cpp ${hanabi_bot_dir}/offline/script_runner.cpp)
+target_include_directories(hanabi_bot_core PUBLIC ${hanabi_bot_dir} ${HANABI_TOMLPP_INCLUDE})
+target_link_libraries(hanabi_bot_core PUBLIC hanabi::hanabi PRIVATE hanabi_project_options)
