@@ -97,7 +97,9 @@ message render_queue_page(const hanabi::queue_view& page) {
 std::string progress_bar(std::int64_t filled, std::int64_t total, std::size_t width) {
   if (width == 0) return {};
   const auto cells = static_cast<std::int64_t>(width);
-  const auto knob = total <= 0 ? 0 : std::clamp<std::int64_t>(filled * cells / total, 0, cells - 1);
+  // In floating point: a position and a length near the int64 limit must not overflow.
+  const auto ratio = total <= 0 ? 0.0 : static_cast<double>(filled) / static_cast<double>(total);
+  const auto knob = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::clamp(ratio, 0.0, 1.0) * static_cast<double>(cells)), 0, cells - 1);
   std::string out;
   for (std::int64_t i = 0; i < cells; ++i) out += i == knob ? "🔘" : "▬";
   return out;

@@ -278,6 +278,7 @@ HANABI_DECL void local_session::load(std::string identifier, diagnostics& d, loa
 
 HANABI_DECL void local_session::play(play_args a, diagnostics& d, session_handler<enqueue_outcome> h) {
   if (a.query.empty()) return fail(std::move(h), d, error::invalid_argument, "the query is empty");
+  if (auto ok = detail::check_segment(a.start_time, a.end_time); !ok) return fail_with(std::move(h), d, ok.error());
   load(detail::load_identifier(a.query, cfg_.search_prefix, cfg_.passthrough_prefixes), d,
        [this, a, &d, h = std::move(h)](error_code ec, std::vector<protocol::track> tracks,
                                        std::string playlist) mutable {
@@ -300,6 +301,8 @@ HANABI_DECL void local_session::play(play_args a, diagnostics& d, session_handle
 
 HANABI_DECL void local_session::enqueue(enqueue_args a, diagnostics& d, session_handler<enqueue_outcome> h) {
   if (a.entries.empty()) return fail(std::move(h), d, error::invalid_argument, "there is nothing to enqueue");
+  for (auto& e : a.entries)
+    if (auto ok = detail::check_segment(e.start_time, e.end_time); !ok) return fail_with(std::move(h), d, ok.error());
   load_entries(std::make_shared<enqueue_args>(std::move(a)), 0, std::make_shared<std::vector<queue_item>>(),
                std::make_shared<enqueue_outcome>(), d, std::move(h));
 }

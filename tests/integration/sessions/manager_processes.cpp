@@ -138,7 +138,7 @@ TEST_CASE("manager child process", "[.manager-child]") {
   ioc.run();
 }
 
-TEST_CASE("processes: parent plus two children, one guild, three channels; the fourth is all busy",
+TEST_CASE("processes: parent plus two children, one guild, three channels, and the fourth is all busy",
           "[sessions][manager][processes]") {
   io_thread io;
   parent p(io);
@@ -170,7 +170,7 @@ TEST_CASE("processes: parent plus two children, one guild, three channels; the f
   sup.async_stop(asio::use_future).get();
 }
 
-TEST_CASE("processes: kill -9 of a child reports its sessions lost; it is respawned and re-registers",
+TEST_CASE("processes: kill -9 of a child reports its sessions lost, and it is respawned and re-registers",
           "[sessions][manager][processes]") {
   io_thread io;
   parent p(io);

@@ -48,7 +48,7 @@ struct registrations {
 
 }  // namespace
 
-TEST_CASE("supervisor: its children register; a kill -9 is reported, restarted and re-registers",
+TEST_CASE("supervisor: its children register, and a kill -9 is reported, restarted and re-registers",
           "[sessions][manager][supervisor]") {
   REQUIRE(std::filesystem::exists(built_program("tools/remote-echo-child/hanabi_remote_echo_child")));
   io_thread io;

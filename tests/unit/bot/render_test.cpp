@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <string>
 
 using namespace bot;
@@ -96,6 +97,9 @@ TEST_CASE("render: progress bar", "[bot][render]") {
   CHECK(progress_bar(-5, 100, 5) == "🔘▬▬▬▬");
   CHECK(progress_bar(10, 0, 3) == "🔘▬▬");
   CHECK(progress_bar(1, 2, 0).empty());
+  constexpr auto huge = std::numeric_limits<std::int64_t>::max();
+  CHECK(progress_bar(huge - 1, huge, 5) == "▬▬▬▬🔘");
+  CHECK(progress_bar(huge / 2, huge, 5) == "▬▬🔘▬▬");
 }
 
 TEST_CASE("render: now playing shows the track, progress, volume, repeat, requester and buttons", "[bot][render]") {
