@@ -96,10 +96,10 @@ inline std::string built_program(const std::string& relative) {
 
 namespace hanabi::test {
 
-/// A session double for the manager's own tests: it knows its address and holder, publishes the
-/// events a test asks for, ends on disconnect, and records what the manager handed it. Every other
-/// command fails with no_session: the manager never calls them, and the sessions themselves are
-/// tested by the conformance suite.
+/// A session double for the manager's own tests: it knows its address and holder, connects at
+/// once, publishes the events a test asks for, ends on disconnect, and records what the manager
+/// handed it. Every other command fails with no_session: the manager never calls them, and the
+/// sessions themselves are tested by the conformance suite.
 class recorded_session : public session {
  public:
   recorded_session(boost::asio::any_io_executor ex, session_address where, std::string bot, bool remote)
@@ -147,7 +147,13 @@ class recorded_session : public session {
       else std::move(h)(error_code(error::no_session), R{});
     });
   }
-  void do_connect(connect_args, diagnostics&, session_handler<session_state> h) override { refuse<session_state>(std::move(h)); }
+  void do_connect(connect_args, diagnostics&, session_handler<session_state> h) override {
+    session_state state;
+    state.address = where_;
+    state.bot = bot_;
+    state.connected = true;
+    boost::asio::post(ex_, [h = std::move(h), state]() mutable { std::move(h)(error_code{}, state); });
+  }
   void do_disconnect(disconnect_args, diagnostics&, session_handler<void> h) override {
     ++disconnects;
     publish(session_events::closed{close_reason::requested, {}});
