@@ -4,6 +4,7 @@
 #pragma once
 
 #include <hanabi/remote/server.hpp>
+#include <hanabi/session/session_types.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace hanabi::test {
@@ -20,6 +22,10 @@ namespace hanabi::test {
 using namespace std::chrono_literals;
 
 inline const std::string child_token = "manager-test-token";
+
+/// The guild most tests play in, and a voice channel's address in it (or in `g`).
+inline const guild_id test_guild{100};
+inline session_address at(std::uint64_t voice, guild_id g = test_guild) { return {g, channel_id{voice}}; }
 
 /// Polls `done` until it holds, or gives up after `limit` (returns false).
 template <class Pred>
@@ -64,6 +70,15 @@ class shared_log {
   mutable std::mutex mutex_;
   std::vector<T> items_;
 };
+
+/// The items of a log of variants that hold an E, in order.
+template <class E, class Variant>
+std::vector<E> alternatives_of(const shared_log<Variant>& log) {
+  std::vector<E> out;
+  for (auto& v : log.items())
+    if (auto* x = std::get_if<E>(&v)) out.push_back(*x);
+  return out;
+}
 
 /// Generous heartbeats (10 s to eviction) unless a test is about eviction: a starved child on a
 /// loaded CI machine must not be evicted by tests that are not about it.
