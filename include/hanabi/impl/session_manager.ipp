@@ -445,6 +445,18 @@ class session_manager_state : public std::enable_shared_from_this<session_manage
 
 namespace hanabi {
 
+HANABI_DECL remote_session_hooks remote_session_hooks_for(boost::asio::any_io_executor ex,
+                                                          remote_session_config config) {
+  remote_session_hooks h;
+  h.make = [ex, config](remote::link link, session_address where, std::string bot) -> std::shared_ptr<session> {
+    return remote_session::create(ex, std::move(link), where, std::move(bot), config);
+  };
+  // Every proxy the manager holds for a child was made by `make` above: a remote_session.
+  h.deliver = [](session& s, const remote::event& e) { static_cast<remote_session&>(s).deliver(e); };
+  h.lost = [](session& s, error_code why) { static_cast<remote_session&>(s).link_lost(why); };
+  return h;
+}
+
 HANABI_DECL session_manager::session_manager(boost::asio::any_io_executor ex, session_manager_config config,
                                              local_session_factory local, remote_session_hooks remote)
     : state_(std::make_shared<detail::session_manager_state>(std::move(ex), std::move(config), std::move(local),

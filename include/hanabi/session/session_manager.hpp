@@ -1,6 +1,7 @@
 // The parent's session manager: which bot holds the session of each voice channel.
 //
-//     hanabi::session_manager mgr(ioc.get_executor(), cfg, make_local, remote_hooks);
+//     hanabi::session_manager mgr(ioc.get_executor(), cfg, make_local,
+//                                 hanabi::remote_session_hooks_for(ioc.get_executor()));
 //     auto ep = mgr.listen().value();                  // children dial in here
 //     hanabi::diagnostics diag;
 //     auto s = co_await mgr.async_get_or_create({guild, voice}, {.by = user}, diag, asio::use_awaitable);
@@ -34,6 +35,7 @@
 #include <hanabi/diagnostics.hpp>
 #include <hanabi/logger.hpp>
 #include <hanabi/remote/server.hpp>
+#include <hanabi/session/remote_session.hpp>
 #include <hanabi/session/session.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -69,6 +71,11 @@ struct remote_session_hooks {
   /// closed{child_lost}.
   std::function<void(session&, error_code why)> lost;
 };
+
+/// The hooks for hanabi::remote_session, the parent's proxy of a child's session: proxies made on
+/// `ex` with `config` (request and connect deadlines), fed the child's events, told when it is lost.
+HANABI_DECL remote_session_hooks remote_session_hooks_for(boost::asio::any_io_executor ex,
+                                                          remote_session_config config = {});
 
 /// Options of one get_or_create call.
 struct create_options {
