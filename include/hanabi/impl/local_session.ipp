@@ -80,7 +80,7 @@ HANABI_DECL track_loader load_tracks_from(std::vector<std::shared_ptr<node>> nod
       d.set_client_message("no Lavalink node is configured to load tracks");
       // Never inside the call; the loader contract lets the handler complete on any executor.
       return asio::post(asio::system_executor(), [h = std::move(h)]() mutable {
-        std::move(h)(error::no_node_available, {});
+        std::move(h)(make_error_code(error::no_node_available), protocol::load_result{});
       });
     }
     auto op = std::make_shared<load_with_failover>();
