@@ -1,4 +1,6 @@
-// Players and the node pool, against in-memory nodes (tests/unit/players/fake_link.hpp):
+// Players and the node pool. The loopback failover (three fake Lavalink nodes, real
+// hanabi::nodes) is in failover_loopback_bench.cpp; here, against in-memory nodes
+// (tests/unit/players/fake_link.hpp):
 //
 //  - failover_1000: 1,000 playing players on one node; the node dies. Timed from node_down()
 //    until the last player is restored on another node. Baseline: the same 1,000 restore
@@ -173,8 +175,9 @@ class ratio_reporter : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& run : runs)
       if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
-        cpu_ns_[run.benchmark_name()] = run.GetAdjustedCPUTime();
-        real_ns_[run.benchmark_name()] = run.GetAdjustedRealTime();
+        cpu_ns_[run.run_name.function_name] = run.GetAdjustedCPUTime();
+        real_ns_[run.run_name.function_name] = run.GetAdjustedRealTime();
+        counters_[run.run_name.function_name] = run.counters;
       }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -184,8 +187,15 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     std::printf("\nratios (same run):\n");
     ratio(cpu_ns_, "failover_1000", "baseline_restore_patches_1000", "failover of 1000 / the 1000 PATCHes alone (CPU)");
     ratio(cpu_ns_, "select_10_nodes", "baseline_argmin_penalty_10_nodes", "select / bare penalty argmin (CPU)");
-    if (auto f = real_ns_.find("failover_1000"); f != real_ns_.end())
-      std::printf("  %-48s %8.2f ms\n", "failover of 1000 players, wall time", f->second);
+    ratio(real_ns_, "failover_1000_loopback", "baseline_restore_patches_1000_loopback",
+          "loopback failover / its 1000 PATCHes alone (wall)");
+    std::printf("\nabsolute:\n");
+    wall(real_ns_, "failover_1000", "failover of 1000 players, in memory (wall)");
+    wall(real_ns_, "failover_1000_loopback", "failover of 1000 players, loopback (wall)");
+    if (auto c = counters_.find("failover_1000_loopback"); c != counters_.end() && c->second.count("lost"))
+      std::printf("  %-48s %8.0f\n", "players lost over loopback (all iterations)", double(c->second.at("lost")));
+    if (auto s = cpu_ns_.find("select_10_nodes"); s != cpu_ns_.end() && s->second > 0)
+      std::printf("  %-48s %8.0f /s\n", "placement decisions with 10 nodes (CPU)", 1e9 / s->second);
   }
 
  private:
@@ -196,8 +206,13 @@ class ratio_reporter : public benchmark::ConsoleReporter {
     std::printf("  %-48s %6.2fx\n", label, n->second / d->second);
   }
 
+  static void wall(const std::map<std::string, double>& m, const std::string& name, const char* label) {
+    if (auto f = m.find(name); f != m.end()) std::printf("  %-48s %8.2f ms\n", label, f->second);
+  }
+
   std::map<std::string, double> cpu_ns_;
   std::map<std::string, double> real_ns_;
+  std::map<std::string, benchmark::UserCounters> counters_;
 };
 
 }  // namespace

@@ -1,6 +1,9 @@
-// The cost of persisting queues (issue 7): journaled queue mutations with a
-// commit per mutation and with group commit, against the same mutations with
-// no persistence; and the time to recover 1,000 sessions of 100 items.
+// The cost of persisting queues (issue 7): journaled queue mutations through
+// queue_journal (events moved into a buffer, serialized and committed in
+// batches on the store's side), and, for comparison, the per-mutation hand-off
+// (JSON on the caller's thread, one append per mutation) with a commit per
+// append and with group commit; all against the same mutations with no
+// persistence. And the time to recover 1,000 sessions of 100 items.
 //
 // Each benchmark times its baseline and its persisted variant alternately in
 // the same iterations (wall clock: the store's thread and the disk are part of
@@ -8,10 +11,12 @@
 // ratio, not the absolute times, on a loaded machine.
 #include <hanabi/queue/queue_event.hpp>
 #include <hanabi/queue/track_queue.hpp>
-#include <hanabi/storage/memory_store.hpp>
+#include <hanabi/storage/queue_journal.hpp>
 #include <hanabi/storage/sqlite_store.hpp>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -19,7 +24,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <time.h>
 
 namespace {
 
@@ -40,11 +48,16 @@ queue_item sample_item(int n) {
   return make_queue_item(t, user_id{42}, 1'700'000'000'000);
 }
 
-// The mutation mix: enqueue one item; every fifth mutation moves the first item to the end.
+// The mutation mix, realistic for a music bot: enqueue one item (half of the mutations), move the
+// first item to the end, skip to another item. Every call succeeds, so each makes one event.
 void mutate(track_queue& q, const std::vector<queue_item>& items, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
-    if (i % 5 == 4) (void)q.move(1, q.size());
-    else (void)q.enqueue({items[i % items.size()]});
+    switch (i % 4) {
+      case 0:
+      case 1: (void)q.enqueue({items[i % items.size()]}); break;
+      case 2: (void)q.move(1, q.size()); break;
+      default: (void)q.skip_to(1 + (i / 4) % q.size()); break;
+    }
   }
 }
 
@@ -77,27 +90,77 @@ double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-// Runs `mutations` queue mutations per iteration: first with no persistence (the baseline), then
-// journaling each event into a SQLite store in `commit` mode. With `wait_each`, every mutation waits
-// for its commit; otherwise the acknowledgements are awaited once, after the last mutation.
-void journaled_mutations(benchmark::State& state, storage::journal_commit commit, bool wait_each) {
-  const auto mutations = static_cast<std::size_t>(state.range(0));
+// CPU time of the calling thread: what a mutation costs its caller, whatever the load of the machine
+// and whatever the store's thread does meanwhile.
+double thread_cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+std::vector<queue_item> sample_items(int count) {
   std::vector<queue_item> items;
-  for (int i = 0; i < 64; ++i) items.push_back(sample_item(i));
+  for (int i = 0; i < count; ++i) items.push_back(sample_item(i));
+  return items;
+}
+
+// What one persisted run took: until the last mutation returned, and until all of it was committed.
+struct persisted_run {
+  double caller = 0;
+  double caller_cpu = 0;  // the caller thread's CPU time over the same span
+  double committed = 0;
+};
+
+// Times the mutations of `q` (wall and thread CPU) into `run`.
+void timed_mutations(persisted_run& run, track_queue& q, const std::vector<queue_item>& items, std::size_t count) {
+  const auto start = clock_type::now();
+  const double cpu = thread_cpu_seconds();
+  mutate(q, items, count);
+  run.caller_cpu = thread_cpu_seconds() - cpu;
+  run.caller = seconds_since(start);
+}
+
+// Per iteration, times `state.range(0)` bare mutations (the baseline: a queue with no listener),
+// then `persisted(key, mutations)` on a new session; reports `ratio` (committed / baseline),
+// `ratio_caller` (caller / baseline, wall clock), `ratio_caller_cpu` (the same in the caller thread's
+// CPU time, immune to the machine's load) and the baseline's cost per mutation.
+template <class Persisted>
+void compare_with_bare(benchmark::State& state, const std::vector<queue_item>& items, Persisted persisted) {
+  const auto mutations = static_cast<std::size_t>(state.range(0));
+  double baseline = 0, baseline_cpu = 0, committed = 0, caller = 0, caller_cpu = 0;
+  std::uint64_t session = 0;
+  for (auto _ : state) {
+    {
+      persisted_run bare;
+      track_queue plain;
+      timed_mutations(bare, plain, items, mutations);
+      benchmark::DoNotOptimize(plain.version());
+      baseline += bare.caller;
+      baseline_cpu += bare.caller_cpu;
+    }
+    const auto run = persisted(storage::session_key{"bench", guild_id{1}, channel_id{++session}}, mutations);
+    caller += run.caller;
+    caller_cpu += run.caller_cpu;
+    committed += run.committed;
+    state.SetIterationTime(run.committed);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * mutations));
+  state.counters["ratio"] = committed / baseline;
+  state.counters["ratio_caller"] = caller / baseline;
+  state.counters["ratio_caller_cpu"] = caller_cpu / baseline_cpu;
+  state.counters["baseline_ns_per_mutation"] = baseline * 1e9 / static_cast<double>(state.iterations() * mutations);
+}
+
+// The per-mutation hand-off (for comparison): each change event serialized with to_json_value on the
+// caller's thread and appended with its own async_append_events, into a store in `commit` mode. With
+// `wait_each`, every mutation waits for its commit; otherwise the acks are awaited after the last one.
+void journaled_mutations(benchmark::State& state, storage::journal_commit commit, bool wait_each) {
+  const auto items = sample_items(64);
   temp_database db;
   asio::io_context ctx;
   auto store = open_store(ctx, db.file(), commit);
   diagnostics diag;
-  double baseline = 0, persisted = 0, caller = 0;
-  std::uint64_t session = 0;
-  for (auto _ : state) {
-    auto start = clock_type::now();
-    track_queue plain;
-    mutate(plain, items, mutations);
-    benchmark::DoNotOptimize(plain.version());
-    baseline += seconds_since(start);
-
-    const storage::session_key key{"bench", guild_id{1}, channel_id{++session}};
+  compare_with_bare(state, items, [&](const storage::session_key& key, std::size_t mutations) {
     std::size_t acked = 0;
     queue_config config;
     config.on_change = [&](const queue_event& e) {
@@ -111,21 +174,51 @@ void journaled_mutations(benchmark::State& state, storage::journal_commit commit
         ctx.run();
       }
     };
-    start = clock_type::now();
+    persisted_run run;
+    const auto start = clock_type::now();
     track_queue journaled(config);
-    mutate(journaled, items, mutations);
-    caller += seconds_since(start);
+    timed_mutations(run, journaled, items, mutations);
     ctx.restart();
     ctx.run();  // every acknowledgement: the mutations are committed
-    persisted += seconds_since(start);
+    run.committed = seconds_since(start);
     if (acked != mutations) std::abort();
-    state.SetIterationTime(seconds_since(start));
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * mutations));
-  state.counters["ratio"] = persisted / baseline;
-  state.counters["ratio_caller"] = caller / baseline;
-  state.counters["baseline_ns_per_mutation"] = baseline * 1e9 / static_cast<double>(state.iterations() * mutations);
+    return run;
+  });
 }
+
+// queue_journal over a SQLite store in batched mode, the io_context running on its own thread (as
+// in a multi-threaded bot: batches are submitted and completed while the caller keeps mutating).
+// One journal serves the whole benchmark, as one serves a session for its lifetime (its buffers
+// keep their working size); each iteration journals a new empty queue that continues its versions.
+// `committed` ends when async_flush reports every event durable.
+void journal_adapter(benchmark::State& state) {
+  const auto items = sample_items(64);
+  temp_database db;
+  asio::io_context ctx;
+  auto work = asio::make_work_guard(ctx);
+  std::thread io([&] { ctx.run(); });
+  auto store = open_store(ctx, db.file(), storage::journal_commit::batched);
+  storage::queue_journal journal(*store, {"bench", guild_id{2}, channel_id{2}}, 0);
+  queue_config config;
+  config.on_change = journal.listener();
+  nlohmann::json empty = track_queue{}.snapshot();
+  compare_with_bare(state, items, [&](const storage::session_key&, std::size_t mutations) {
+    empty["version"] = journal.recorded_version();
+    auto journaled = track_queue::restore(empty, config);
+    if (!journaled) std::abort();
+    persisted_run run;
+    const auto start = clock_type::now();
+    timed_mutations(run, *journaled, items, mutations);
+    const auto durable = journal.async_flush(asio::use_future).get();
+    run.committed = seconds_since(start);
+    if (durable != journaled->version()) std::abort();
+    return run;
+  });
+  work.reset();
+  io.join();
+}
+
+BENCHMARK(journal_adapter)->Arg(1000)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 void journal_commit_each_waited(benchmark::State& state) {
   journaled_mutations(state, storage::journal_commit::each, true);
@@ -139,69 +232,103 @@ BENCHMARK(journal_commit_each_waited)->Arg(100)->UseManualTime()->Unit(benchmark
 BENCHMARK(journal_commit_each_pipelined)->Arg(1000)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(journal_batched)->Arg(1000)->UseManualTime()->Unit(benchmark::kMillisecond);
 
-// Rebuilds every queue of a bot from its records: restore the snapshot, replay the tail.
-std::size_t rebuild(const std::vector<storage::session_record>& records) {
-  std::size_t items = 0;
-  for (const auto& r : records) {
-    auto q = track_queue::restore(r.snapshot);
-    if (!q) std::abort();
-    for (const auto& e : r.tail) {
-      auto event = queue_event_from_json(e.body);
-      if (!event || !q->apply(*event)) std::abort();
-    }
-    items += q->size();
+// One session as the store holds it, in text: the snapshot, the tail's events and the state document.
+struct stored_text {
+  std::string snapshot;
+  std::vector<std::pair<std::uint64_t, std::string>> tail;
+  std::string state;
+};
+
+// A restored session: its queue and its state document.
+struct restored_session {
+  track_queue queue;
+  nlohmann::json state;
+};
+
+// Restores the snapshot and replays the tail: what recovery does with each session's record.
+track_queue rebuild(const nlohmann::json& snapshot, const std::vector<storage::journal_event>& tail) {
+  auto q = track_queue::restore(snapshot);
+  if (!q) std::abort();
+  for (const auto& e : tail) {
+    auto event = queue_event_from_json(e.body);
+    if (!event || !q->apply(*event)) std::abort();
   }
-  return items;
+  return std::move(*q);
 }
 
-// 1,000 sessions of 100 items each, stored as a snapshot at 90 items plus a journal of 10 events.
+nlohmann::json player_state(std::uint64_t s) {
+  return {{"player", {{"encoded", sample_item(static_cast<int>(s % 100)).track->encoded()}, {"position_ms", 61'000},
+                      {"position_at", 1'700'000'000'000}, {"paused", false}, {"volume", 80},
+                      {"filters", {{"timescale", {{"speed", 1.1}}}}}, {"node", "main"}}},
+          {"settings", {{"repeat", "all"}, {"autoplay", true}}}};
+}
+
+// Recovers 1,000 sessions of 100 items each, stored as a snapshot at 90 items, a journal of 10 events
+// and a state document. Timed: open the file (schema check included), async_load_sessions, restore
+// every queue (snapshot + tail replay). Baseline, same run: the same restoration from the same JSON
+// texts already in memory (parse, restore, replay, parse the state), i.e. everything but the store.
 void recover_1000_sessions(benchmark::State& state) {
   constexpr std::uint64_t sessions = 1000;
   temp_database db;
   asio::io_context ctx;
   diagnostics diag;
-  std::vector<queue_item> items;
-  for (int i = 0; i < 100; ++i) items.push_back(sample_item(i));
+  const auto items = sample_items(100);
+  std::vector<stored_text> texts(sessions);
   {
     auto store = open_store(ctx, db.file(), storage::journal_commit::batched);
     for (std::uint64_t s = 1; s <= sessions; ++s) {
       const storage::session_key key{"bench", guild_id{s}, channel_id{s}};
+      auto& text = texts[s - 1];
       std::vector<storage::journal_event> tail;
       queue_config config;
       config.on_change = [&](const queue_event& e) { tail.push_back({e.version, to_json_value(e)}); };
       track_queue q(config);
       for (int i = 0; i < 90; ++i) (void)q.enqueue({items[static_cast<std::size_t>(i)]});
+      text.snapshot = q.snapshot().dump();
       store->async_save_snapshot(key, q.version(), q.snapshot(), diag, [](error_code ec) { if (ec) std::abort(); });
       tail.clear();
       for (int i = 90; i < 100; ++i) (void)q.enqueue({items[static_cast<std::size_t>(i)]});
+      for (const auto& e : tail) text.tail.emplace_back(e.version, e.body.dump());
+      text.state = player_state(s).dump();
       store->async_append_events(key, std::move(tail), diag,
                                  [](error_code ec, storage::journal_status) { if (ec) std::abort(); });
+      store->async_save_session_state(key, player_state(s), diag, [](error_code ec) { if (ec) std::abort(); });
     }
     ctx.run();
   }
   double baseline = 0, recovered = 0;
   for (auto _ : state) {
-    // Recovery: open the file, read every session, rebuild every queue.
     auto start = clock_type::now();
     ctx.restart();
-    auto store = open_store(ctx, db.file(), storage::journal_commit::batched);
-    std::vector<storage::session_record> records;
-    store->async_load_sessions("bench", diag, [&](error_code ec, std::vector<storage::session_record> r) {
-      if (ec) std::abort();
-      records = std::move(r);
-    });
-    ctx.run();
-    if (records.size() != sessions || rebuild(records) != sessions * 100) std::abort();
-    const double seconds = seconds_since(start);
+    std::vector<restored_session> restored;
+    double seconds = 0;
+    {
+      auto store = open_store(ctx, db.file(), storage::journal_commit::batched);
+      store->async_load_sessions("bench", diag, [&](error_code ec, std::vector<storage::session_record> records) {
+        if (ec) std::abort();
+        for (auto& r : records) restored.push_back({rebuild(r.snapshot, r.tail), std::move(r.state)});
+      });
+      ctx.run();
+      seconds = seconds_since(start);  // recovered; closing the store is not part of it
+    }
+    if (restored.size() != sessions || restored.back().queue.size() != 100 || restored.back().state.is_null())
+      std::abort();
     recovered += seconds;
     state.SetIterationTime(seconds);
-    // Baseline: rebuilding the same queues from records already in memory.
+
     start = clock_type::now();
-    benchmark::DoNotOptimize(rebuild(records));
+    std::vector<restored_session> from_text;
+    for (const auto& t : texts) {
+      std::vector<storage::journal_event> tail;
+      for (const auto& [version, body] : t.tail) tail.push_back({version, nlohmann::json::parse(body)});
+      from_text.push_back({rebuild(nlohmann::json::parse(t.snapshot), tail), nlohmann::json::parse(t.state)});
+    }
     baseline += seconds_since(start);
+    if (!(from_text.back().queue == restored.back().queue)) std::abort();
   }
   state.counters["ratio"] = recovered / baseline;
   state.counters["sessions"] = sessions;
+  state.counters["baseline_ms"] = baseline * 1e3 / static_cast<double>(state.iterations());
 }
 
 BENCHMARK(recover_1000_sessions)->UseManualTime()->Unit(benchmark::kMillisecond);

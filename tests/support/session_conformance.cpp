@@ -214,6 +214,9 @@ void play_reports_no_matches_and_bad_position(session_env& env) {
     CHECK(out.ec == error::position_out_of_range);
     CHECK_FALSE(out.diag.client_message().empty());
   }
+  auto backwards = play(env, *s, play_args{.query = "fake:track:b", .by = alice, .start_time = 9000, .end_time = 3000});
+  CHECK(backwards.ec == error::invalid_argument);
+  CHECK_FALSE(backwards.diag.client_message().empty());
   CHECK(identifiers(env, *s) == strings{"fake:track:a"});
 }
 

@@ -56,6 +56,10 @@ HANABI_DECL result<protocol::filters> filter_preset(std::string_view name);
 /// out_of_range outside 0..1000, with the arithmetic in the message.
 HANABI_DECL result<int> volume_target(int current, int value, bool relative);
 
+/// Checks where an item starts and stops (ms; 0 = from the start / to the end). Errors:
+/// invalid_argument for a negative time, or an end at or before the start.
+HANABI_DECL result<void> check_segment(std::int64_t start_time, std::int64_t end_time);
+
 /// The newest actions of a session, oldest first, at most `limit` of them.
 class action_history {
  public:

@@ -15,7 +15,7 @@ struct sqlite_migration {
   const char* sql;
 };
 
-inline constexpr std::array<sqlite_migration, 2> sqlite_migrations{{
+inline constexpr std::array<sqlite_migration, 3> sqlite_migrations{{
     {1, R"sql(
 CREATE TABLE users(
   id INTEGER PRIMARY KEY,
@@ -74,6 +74,11 @@ CREATE TABLE node_sessions(
   session_id TEXT NOT NULL,
   resuming INTEGER NOT NULL,
   timeout_s INTEGER NOT NULL);
+)sql"},
+    {3, R"sql(
+CREATE TABLE session_states(
+  session_id INTEGER PRIMARY KEY REFERENCES queue_sessions(id) ON DELETE CASCADE,
+  state TEXT NOT NULL);
 )sql"},
 }};
 

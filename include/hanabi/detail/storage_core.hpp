@@ -77,6 +77,8 @@ class storage_core {
                                                         std::vector<storage::journal_event> events) = 0;
   virtual result<void> save_snapshot(const storage::session_key& key, std::uint64_t version,
                                      nlohmann::json snapshot) = 0;
+  /// Replaces the session's state document (creating the session if needed).
+  virtual result<void> save_session_state(const storage::session_key& key, nlohmann::json state) = 0;
   virtual result<std::optional<storage::session_record>> load_session(const storage::session_key& key) = 0;
   virtual result<std::vector<storage::session_record>> load_sessions(std::string bot) = 0;
   virtual result<void> delete_session(const storage::session_key& key) = 0;
@@ -104,6 +106,8 @@ HANABI_DECL result<void> check_entry_index(std::size_t index, std::size_t size, 
 /// version_conflict unless `events` are consecutive and the first follows `current`.
 HANABI_DECL result<void> check_event_versions(const storage::session_key& key, std::uint64_t current,
                                               const std::vector<storage::journal_event>& events);
+/// invalid_argument unless the session state is a JSON object.
+HANABI_DECL result<void> check_session_state(const nlohmann::json& state);
 /// invalid_argument unless the settings are within their ranges.
 HANABI_DECL result<void> check_user_settings(const storage::user_settings& settings);
 /// invalid_name for an empty node name or session id; out_of_range for a negative timeout.
@@ -127,7 +131,7 @@ class storage_job {
   virtual void fail(failure why) = 0;
   /// Posts the handler with the kept result to the handler's executor.
   virtual void complete() = 0;
-  /// True for journal appends, which a batching store may group into one commit.
+  /// True for journal appends and session state saves, which a batching store may group into one commit.
   virtual bool is_journal_append() const noexcept = 0;
 };
 

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <utility>
 
 namespace hanabi {
 
@@ -49,6 +50,11 @@ HANABI_DECL result<std::shared_ptr<local_session>> local_session::create(node_po
   if (pool.find_player(where.guild))
     return failure{error::bot_busy, fmt::format("this bot already has a player in guild {}", where.guild)};
   auto s = std::make_shared<local_session>(private_tag{}, pool, where, std::move(cfg));
+  if (!s->cfg_.restored_queue.is_null()) {
+    auto restored = track_queue::restore(s->cfg_.restored_queue, s->make_queue_config());
+    if (!restored) return restored.error();
+    s->queue_ = std::move(*restored);
+  }
   // The player reports to the session through a weak pointer: the pool may outlive the session.
   std::weak_ptr<local_session> weak = s;
   player_config pc;
@@ -71,17 +77,7 @@ HANABI_DECL local_session::local_session(private_tag, node_pool& pool, session_a
     : pool_(pool),
       executor_(pool.get_executor()),
       cfg_(std::move(cfg)),
-      queue_([this] {
-        queue_config qc;
-        qc.seed = cfg_.queue_seed;
-        qc.on_change = cfg_.on_queue_change;
-        qc.hooks.remembered_volume = [this](user_id u) -> std::optional<std::uint16_t> {
-          auto it = volumes_.find(u);
-          if (it == volumes_.end()) return std::nullopt;
-          return it->second;
-        };
-        return qc;
-      }()),
+      queue_(make_queue_config()),
       reaper_(executor_),
       address_(where),
       history_(cfg_.history_limit),
@@ -95,6 +91,18 @@ HANABI_DECL local_session::~local_session() {
     p->async_destroy([](error_code) {});
     if (pool->find_player(guild) == p) pool->remove_player(guild);
   });
+}
+
+HANABI_DECL queue_config local_session::make_queue_config() {
+  queue_config qc;
+  qc.seed = cfg_.queue_seed;
+  qc.on_change = cfg_.on_queue_change;
+  qc.hooks.remembered_volume = [this](user_id u) -> std::optional<std::uint16_t> {
+    auto it = volumes_.find(u);
+    if (it == volumes_.end()) return std::nullopt;
+    return it->second;
+  };
+  return qc;
 }
 
 HANABI_DECL session_address local_session::address() const {
@@ -236,7 +244,12 @@ HANABI_DECL void local_session::connect(connect_args a, diagnostics& d, session_
     if (ec) return fail(std::move(h), d, ec, fmt::format("could not join voice channel {}", address().voice));
     connected_ = true;
     record(a.by, "connect");
-    complete(std::move(h), error_code{}, state_now());
+    if (!cfg_.restored) return complete(std::move(h), error_code{}, state_now());
+    resume_restored([this, &d, h = std::move(h)](error_code ec) mutable {
+      if (ec) return fail(std::move(h), d, ec, "Lavalink did not resume the recovered track");
+      publish_state();
+      complete(std::move(h), error_code{}, state_now());
+    });
   }));
 }
 
@@ -278,6 +291,7 @@ HANABI_DECL void local_session::load(std::string identifier, diagnostics& d, loa
 
 HANABI_DECL void local_session::play(play_args a, diagnostics& d, session_handler<enqueue_outcome> h) {
   if (a.query.empty()) return fail(std::move(h), d, error::invalid_argument, "the query is empty");
+  if (auto ok = detail::check_segment(a.start_time, a.end_time); !ok) return fail_with(std::move(h), d, ok.error());
   load(detail::load_identifier(a.query, cfg_.search_prefix, cfg_.passthrough_prefixes), d,
        [this, a, &d, h = std::move(h)](error_code ec, std::vector<protocol::track> tracks,
                                        std::string playlist) mutable {
@@ -300,6 +314,8 @@ HANABI_DECL void local_session::play(play_args a, diagnostics& d, session_handle
 
 HANABI_DECL void local_session::enqueue(enqueue_args a, diagnostics& d, session_handler<enqueue_outcome> h) {
   if (a.entries.empty()) return fail(std::move(h), d, error::invalid_argument, "there is nothing to enqueue");
+  for (auto& e : a.entries)
+    if (auto ok = detail::check_segment(e.start_time, e.end_time); !ok) return fail_with(std::move(h), d, ok.error());
   load_entries(std::make_shared<enqueue_args>(std::move(a)), 0, std::make_shared<std::vector<queue_item>>(),
                std::make_shared<enqueue_outcome>(), d, std::move(h));
 }
@@ -559,14 +575,13 @@ HANABI_DECL void local_session::page(page_args a, diagnostics& d, session_handle
 
 // --- Playback ----------------------------------------------------------------------------------
 
-HANABI_DECL void local_session::start(const play_step& step, started_handler done) {
+HANABI_DECL void local_session::start(const play_step& step, started_handler done, play_options o) {
   auto track = to_track(step.item);
   if (!track) {
     cfg_.log.warn("session {}: item {} does not decode: {}", address().voice, step.item.id, track.error().what());
     return asio::post(executor_, asio::append(std::move(done), track.error().code));
   }
-  play_options o;
-  if (step.item.start_time > 0) o.start = step.item.start_time;
+  if (!o.start && step.item.start_time > 0) o.start = step.item.start_time;
   if (step.item.end_time > 0) o.end = step.item.end_time;
   if (step.volume) o.volume = *step.volume;
   if (step.item.user_data.is_object()) o.user_data = step.item.user_data;
@@ -580,6 +595,19 @@ HANABI_DECL void local_session::start(const play_step& step, started_handler don
                         std::move(done)(ec);
                       }));
   update_activity();
+}
+
+HANABI_DECL void local_session::resume_restored(started_handler done) {
+  auto r = *std::exchange(cfg_.restored, std::nullopt);
+  if (!queue_.active() || !queue_.current()) return asio::post(executor_, asio::append(std::move(done), error_code{}));
+  play_step step{queue_.current_position(), *queue_.current(), static_cast<std::uint16_t>(r.volume)};
+  play_options o;
+  o.start = r.position;
+  o.paused = r.paused;
+  start(step, [this, filters = std::move(r.filters), done = std::move(done)](error_code ec) mutable {
+    if (ec) return std::move(done)(ec);
+    player_->async_set_filters(std::move(filters), on_strand(std::move(done)));
+  }, std::move(o));
 }
 
 HANABI_DECL void local_session::on_player_event(const player_event& e) {

@@ -5,12 +5,16 @@
 #include <hanabi/transport/cancel_after.hpp>
 
 #include <boost/asio/append.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <type_traits>
+#include <unordered_map>
 
 namespace hanabi {
 
@@ -31,6 +35,7 @@ HANABI_DECL const node_pool::node_entry* node_pool::find_node(std::string_view n
 HANABI_DECL void node_pool::add_node(std::shared_ptr<pool_node> node) {
   if (auto* existing = find_node(node->node_name())) {
     existing->node = std::move(node);
+    end_grace(*existing);
     existing->down = false;
   } else {
     node_entry e;
@@ -59,19 +64,53 @@ HANABI_DECL void node_pool::set_accepting(std::string_view name, bool accepting)
 HANABI_DECL void node_pool::node_down(std::string_view name) {
   auto* e = find_node(name);
   if (!e) return;
+  end_grace(*e);
   if (!e->down) {
     ++node_failures_;
     cfg_.log.warn("node {} is down; moving its players", name);
   }
   e->down = true;
+  e->node->abandon_calls();
   selector_.forget_node(name);
   enqueue_players_of(name);
   pump_moves();
 }
 
+HANABI_DECL void node_pool::node_resuming(std::string_view name) {
+  auto* e = find_node(name);
+  if (!e || e->down || e->resuming) return;
+  if (cfg_.failover_grace.count() <= 0) return node_down(name);
+  cfg_.log.info("node {} lost its connection; its players stay for {} ms while it resumes", name,
+                cfg_.failover_grace.count());
+  e->resuming = true;
+  if (!e->grace) e->grace = std::make_unique<asio::steady_timer>(executor_);
+  e->grace->expires_after(cfg_.failover_grace);
+  e->grace->async_wait([alive = std::weak_ptr<node_pool*>(alive_), node = std::string(name),
+                        epoch = e->grace_epoch](error_code ec) {
+    auto self = alive.lock();
+    if (ec || !self) return;
+    auto* entry = (*self)->find_node(node);
+    if (!entry || !entry->resuming || entry->grace_epoch != epoch) return;  // back, or already dead
+    (*self)->cfg_.log.warn("node {} did not resume within the failover grace", node);
+    (*self)->node_down(node);
+  });
+}
+
+HANABI_DECL void node_pool::end_grace(node_entry& e) {
+  if (!e.resuming) return;
+  e.resuming = false;
+  ++e.grace_epoch;
+  e.grace->cancel();
+}
+
 HANABI_DECL void node_pool::node_up(std::string_view name, const std::vector<guild_id>& held) {
   auto* e = find_node(name);
   if (!e) return;
+  if (e->resuming) {
+    ++node_resumes_;
+    cfg_.log.info("node {} resumed within the failover grace; its players stayed", name);
+  }
+  end_grace(*e);
   e->down = false;
   for (auto g : held) {
     auto it = players_.find(g);
@@ -95,11 +134,27 @@ namespace detail {
 
 // A hanabi::node seen as a pool_node. The load is a copy kept on the pool's strand, because
 // the node's own state may only be read on the node's strand.
-class lavalink_member final : public pool_node {
+class lavalink_member final : public pool_node, public std::enable_shared_from_this<lavalink_member> {
+  // `handler` with a cancellation slot that abandon_calls() can reach; forgotten when it
+  // completes, on its own executor or else the pool's strand (where calls_ lives).
+  template <class... Args>
+  auto tracked(asio::any_completion_handler<void(error_code, Args...)> handler) {
+    const auto id = next_call_++;
+    auto signal = std::make_shared<asio::cancellation_signal>();
+    calls_.emplace(id, signal);
+    auto ex = asio::get_associated_executor(handler, pool_executor_);
+    return asio::bind_cancellation_slot(
+        signal->slot(), asio::bind_executor(ex, [self = weak_from_this(), id, signal, h = std::move(handler)](
+                                                    error_code ec, Args... args) mutable {
+          if (auto m = self.lock()) m->calls_.erase(id);
+          std::move(h)(ec, std::move(args)...);
+        }));
+  }
+
  public:
   lavalink_member(std::shared_ptr<hanabi::node> node, std::vector<std::string> regions,
-                  std::chrono::milliseconds timeout)
-      : node_(std::move(node)), name_(node_->config().name), timeout_(timeout) {
+                  std::chrono::milliseconds timeout, asio::any_io_executor pool_executor)
+      : node_(std::move(node)), name_(node_->config().name), timeout_(timeout), pool_executor_(std::move(pool_executor)) {
     load_.name = name_;
     load_.available = false;  // until `ready`
     load_.regions = std::move(regions);
@@ -109,10 +164,15 @@ class lavalink_member final : public pool_node {
   void update_player(guild_id guild, const protocol::update_player& body, bool no_replace,
                      asio::any_completion_handler<void(error_code, protocol::player)> handler) override {
     // The node holds session calls while it reconnects; bounded, so a move off a dying node ends.
-    node_->async_update_player(guild, body, no_replace, hanabi::cancel_after(timeout_, std::move(handler)));
+    node_->async_update_player(guild, body, no_replace, hanabi::cancel_after(timeout_, tracked(std::move(handler))));
   }
   void destroy_player(guild_id guild, asio::any_completion_handler<void(error_code)> handler) override {
-    node_->async_destroy_player(guild, hanabi::cancel_after(timeout_, std::move(handler)));
+    node_->async_destroy_player(guild, hanabi::cancel_after(timeout_, tracked(std::move(handler))));
+  }
+  void abandon_calls() override {
+    // Cancellation is emitted where the operations run: the node's strand.
+    for (const auto& call : calls_)
+      asio::post(node_->get_executor(), [signal = call.second] { signal->emit(asio::cancellation_type::terminal); });
   }
   void take_stats(const protocol::stats& s) {
     load_.playing_players = s.playing_players;
@@ -121,15 +181,20 @@ class lavalink_member final : public pool_node {
   }
 
   node_load load_;
+
+ private:
   std::shared_ptr<hanabi::node> node_;
   std::string name_;
   std::chrono::milliseconds timeout_;
+  asio::any_io_executor pool_executor_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<asio::cancellation_signal>> calls_;  // in flight
+  std::uint64_t next_call_ = 0;
 };
 
 }  // namespace detail
 
 HANABI_DECL void node_pool::add_node(std::shared_ptr<hanabi::node> node, std::vector<std::string> regions) {
-  auto member = std::make_shared<detail::lavalink_member>(node, std::move(regions), cfg_.request_timeout);
+  auto member = std::make_shared<detail::lavalink_member>(node, std::move(regions), cfg_.request_timeout, executor_);
   add_node(std::static_pointer_cast<pool_node>(member));
   // Everything the node reports is hopped onto the pool's strand, where the pool lives.
   // The node's handlers hold the member weakly: the member holds the node.
@@ -150,9 +215,12 @@ HANABI_DECL void node_pool::add_node(std::shared_ptr<hanabi::node> node, std::ve
         pool.node_up(m.node_name(), held);
       });
     } else if (s == node_state::reconnecting || s == node_state::stopped) {
-      on_pool([](node_pool& pool, detail::lavalink_member& m) {
+      on_pool([gone = s == node_state::stopped](node_pool& pool, detail::lavalink_member& m) {
         m.load_.available = false;
-        pool.node_down(m.node_name());
+        if (gone)
+          pool.node_down(m.node_name());
+        else
+          pool.node_resuming(m.node_name());
       });
     }
   };
@@ -165,8 +233,16 @@ HANABI_DECL void node_pool::add_node(std::shared_ptr<hanabi::node> node, std::ve
       });
     };
     h.state = report_state;
+    // A session that could not be resumed took every player with it: that is the node's death
+    // as far as its players are concerned, whatever the grace. A resume that kept the session
+    // but not some players moves just those.
     h.lost = [on_pool](const lost_players& lost) {
-      on_pool([guilds = lost.guilds](node_pool& pool, detail::lavalink_member& m) { pool.players_lost(m.node_name(), guilds); });
+      on_pool([session_lost = lost.session_lost, guilds = lost.guilds](node_pool& pool, detail::lavalink_member& m) {
+        if (session_lost)
+          pool.node_down(m.node_name());
+        else
+          pool.players_lost(m.node_name(), guilds);
+      });
     };
     node->subscribe(std::move(h));
     if (node->state() == node_state::ready) report_state(node_state::ready);
@@ -195,7 +271,7 @@ HANABI_DECL std::vector<node_load> node_pool::loads() const {
   for (const auto& e : nodes_) {
     auto l = e.node->load();
     l.name = e.node->node_name();
-    l.available = l.available && !e.down;
+    l.available = l.available && !e.down && !e.resuming;
     l.accepts_new_players = l.accepts_new_players && e.accepting && !e.draining;
     out.push_back(std::move(l));
   }
@@ -366,6 +442,7 @@ HANABI_DECL pool_stats node_pool::stats() const {
   s.moves = moves_;
   s.move_failures = move_failures_;
   s.node_failures = node_failures_;
+  s.node_resumes = node_resumes_;
   auto l = loads();
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     const auto& e = nodes_[i];
@@ -374,6 +451,7 @@ HANABI_DECL pool_stats node_pool::stats() const {
     n.available = l[i].available;
     n.accepting = l[i].accepts_new_players;
     n.draining = e.draining;
+    n.resuming = e.resuming;
     n.players = static_cast<std::size_t>(std::count_if(players_.begin(), players_.end(), [&](const auto& entry) {
       return entry.second->link() && entry.second->link()->node_name() == n.name;
     }));

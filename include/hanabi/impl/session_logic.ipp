@@ -68,6 +68,15 @@ HANABI_DECL result<int> volume_target(int current, int value, bool relative) {
   return failure{error::out_of_range, fmt::format("the volume must be between 0 and 1000, not {}", target)};
 }
 
+HANABI_DECL result<void> check_segment(std::int64_t start_time, std::int64_t end_time) {
+  if (start_time < 0 || end_time < 0)
+    return failure{error::invalid_argument, "start and end times cannot be negative"};
+  if (end_time != 0 && end_time <= start_time)
+    return failure{error::invalid_argument,
+                   fmt::format("the end ({} ms) must come after the start ({} ms)", end_time, start_time)};
+  return {};
+}
+
 HANABI_DECL void action_history::push(action_record r) {
   if (limit_ == 0) return;
   records_.push_back(std::move(r));

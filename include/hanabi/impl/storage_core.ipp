@@ -39,6 +39,12 @@ HANABI_DECL result<void> check_event_versions(const storage::session_key& key, s
   return {};
 }
 
+HANABI_DECL result<void> check_session_state(const nlohmann::json& state) {
+  if (!state.is_object())
+    return failure{error::invalid_argument, fmt::format("a session state must be a JSON object, not {}", state.type_name())};
+  return {};
+}
+
 HANABI_DECL result<void> check_user_settings(const storage::user_settings& settings) {
   if (settings.volume < 0 || settings.volume > 1000)
     return failure{error::out_of_range, fmt::format("volume {} is outside 0 to 1000", settings.volume)};

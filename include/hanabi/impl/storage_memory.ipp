@@ -153,7 +153,7 @@ class memory_core final : public storage_core {
     if (auto r = check_event_versions(key, current, events); !r) return r.error();
     if (events.empty())
       return storage::journal_status{current, it == sessions_.end() ? 0 : it->second.tail.size()};
-    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}}).first;
+    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}, nullptr}).first;
     auto& record = it->second;
     for (auto& e : events) record.tail.push_back(std::move(e));
     compact(record);
@@ -165,11 +165,19 @@ class memory_core final : public storage_core {
     auto it = sessions_.find(key);
     if (it != sessions_.end() && !it->second.snapshot.is_null() && it->second.snapshot_version >= version)
       return stale_snapshot(key, version, it->second.snapshot_version);
-    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}}).first;
+    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}, nullptr}).first;
     auto& record = it->second;
     record.snapshot = std::move(snapshot);
     record.snapshot_version = version;
     std::erase_if(record.tail, [&](const auto& e) { return e.version <= version; });
+    return {};
+  }
+
+  result<void> save_session_state(const storage::session_key& key, nlohmann::json state) override {
+    if (auto r = check_session_state(state); !r) return r;
+    auto it = sessions_.find(key);
+    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}, nullptr}).first;
+    it->second.state = std::move(state);
     return {};
   }
 

@@ -274,11 +274,9 @@ class sqlite_core final : public storage_core {
     if (auto r = check_event_versions(key, current, events); !r) return r.error();
     if (events.empty()) return storage::journal_status{current, *state ? (*state)->tail_length : 0};
     if (!*state) {
-      if (auto r = run("INSERT INTO queue_sessions(bot, guild, channel) VALUES (?, ?, ?)", key.bot, key.guild,
-                       key.channel);
-          !r)
-        return r.error();
-      *state = session_row{db_->last_insert_rowid(), 0, 0};
+      auto created = new_session(key);
+      if (!created) return created.error();
+      *state = *created;
     }
     auto& s = **state;
     for (const auto& e : events)
@@ -308,13 +306,25 @@ class sqlite_core final : public storage_core {
     if (*state && (*state)->has_snapshot && (*state)->snapshot_version >= version)
       return stale_snapshot(key, version, (*state)->snapshot_version);
     if (!*state) {
-      if (auto r = run("INSERT INTO queue_sessions(bot, guild, channel) VALUES (?, ?, ?)", key.bot, key.guild,
-                       key.channel);
-          !r)
-        return r;
-      *state = session_row{db_->last_insert_rowid(), 0, 0};
+      auto created = new_session(key);
+      if (!created) return created.error();
+      *state = *created;
     }
     if (auto r = write_snapshot(**state, version, snapshot.dump()); !r) return r;
+    return tx.commit();
+  }
+
+  result<void> save_session_state(const storage::session_key& key, nlohmann::json state) override {
+    if (auto r = check_session_state(state); !r) return r;
+    sqlite_savepoint tx(*db_);
+    if (auto r = tx.begin(); !r) return r;
+    auto session = existing_or_new_session(key);
+    if (!session) return session.error();
+    if (auto r = run("INSERT INTO session_states(session_id, state) VALUES (?, ?) "
+                     "ON CONFLICT(session_id) DO UPDATE SET state = excluded.state",
+                     session->id, state.dump());
+        !r)
+      return r;
     return tx.commit();
   }
 
@@ -496,6 +506,20 @@ class sqlite_core final : public storage_core {
     return found;
   }
 
+  result<session_row> new_session(const storage::session_key& key) {
+    if (auto r = run("INSERT INTO queue_sessions(bot, guild, channel) VALUES (?, ?, ?)", key.bot, key.guild, key.channel);
+        !r)
+      return r.error();
+    return session_row{db_->last_insert_rowid(), 0, 0};
+  }
+
+  result<session_row> existing_or_new_session(const storage::session_key& key) {
+    auto state = session_state(key);
+    if (!state) return state.error();
+    if (*state) return **state;
+    return new_session(key);
+  }
+
   // Stores the snapshot and drops the events it covers; keeps the session's counters right.
   result<void> write_snapshot(session_row& s, std::uint64_t version, const std::string& snapshot) {
     if (auto r = run("DELETE FROM queue_journal WHERE session_id = ? AND version <= ?", s.id, version); !r) return r;
@@ -509,12 +533,14 @@ class sqlite_core final : public storage_core {
   }
 
   result<storage::session_record> read_session(std::int64_t id, storage::session_key key) {
-    storage::session_record record{std::move(key), 0, nullptr, {}};
-    std::optional<std::string> snapshot;
-    auto head = each_row("SELECT snapshot_version, snapshot FROM queue_sessions WHERE id = ?",
+    storage::session_record record{std::move(key), 0, nullptr, {}, nullptr};
+    std::optional<std::string> snapshot, state;
+    auto head = each_row("SELECT q.snapshot_version, q.snapshot, s.state FROM queue_sessions q "
+                         "LEFT JOIN session_states s ON s.session_id = q.id WHERE q.id = ?",
                          [&](const sqlite_query& row) {
                            record.snapshot_version = static_cast<std::uint64_t>(row.int64(0));
                            snapshot = row.optional_text(1);
+                           state = row.optional_text(2);
                          },
                          id);
     if (!head) return head.error();
@@ -522,6 +548,11 @@ class sqlite_core final : public storage_core {
       auto j = parse_stored_json(*snapshot, "queue snapshot");
       if (!j) return j.error();
       record.snapshot = std::move(*j);
+    }
+    if (state) {
+      auto j = parse_stored_json(*state, "session state");
+      if (!j) return j.error();
+      record.state = std::move(*j);
     }
     failure bad_event;
     auto tail = each_row("SELECT version, event FROM queue_journal WHERE session_id = ? ORDER BY version",

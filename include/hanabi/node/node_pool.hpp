@@ -10,6 +10,9 @@
 //    sees one player_moved event and no track end, so no queue advances and no
 //    track is skipped; events the dead node still sends for a moved player are
 //    dropped.
+//  - Not on every drop: a node whose WebSocket is lost but which may still
+//    resume (node_resuming) keeps its players for `failover_grace`; only when
+//    that expires, the resume fails or the node stops do they move.
 //  - No node left: players are parked (commands wait in the player) and moved
 //    back as soon as a node comes up (node_up).
 //  - Drain: the node takes no new players, every player moves off (the old
@@ -29,8 +32,10 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -48,6 +53,10 @@ class pool_node : public player_link {
   /// The node's stats and health now. `accepts_new_players` is combined with the pool's own
   /// marks (drain, set_accepting).
   virtual node_load load() const = 0;
+  /// The pool declared the node dead: calls it still holds (a move placed on it a moment
+  /// before, a command waiting for a session that will not come back) should fail now rather
+  /// than at their deadline, so that their players move on at once. Default: nothing to do.
+  virtual void abandon_calls() {}
 };
 
 struct pool_config {
@@ -59,6 +68,21 @@ struct pool_config {
   /// Deadline of each PATCH and DELETE sent to a Lavalink node added with add_node(node): a
   /// node that reconnects holds such calls, and a player must not wait on a dead node forever.
   std::chrono::milliseconds request_timeout{10000};
+  /// How long a node whose WebSocket dropped may try to resume before its players move.
+  ///
+  /// Why wait: Lavalink keeps playing while our WebSocket is down (the audio goes from Lavalink
+  /// to Discord, not through us), so a node that resumes within its resume window never
+  /// stopped a track, and moving its players would be churn: each move is a new voice
+  /// connection and audio pipeline on another node, a gap of its own. Why not wait long: a
+  /// node that is really dead leaves its players silent until they move.
+  ///
+  /// The default, 5 s, covers the first two reconnect attempts of the default backoff (about
+  /// 1 s and 3 s after the drop): what a network blip or a proxy restart needs. The grace is
+  /// cut short whenever the node knows its players are gone: a resume refused (a new session:
+  /// the node's `lost` report) or a node that stopped for good moves them at once. Keep it
+  /// below the node's resume timeout (after which the session is gone anyway). 0: move as
+  /// soon as the WebSocket drops.
+  std::chrono::milliseconds failover_grace{5000};
   logger log;
 };
 
@@ -69,6 +93,7 @@ struct pool_stats {
     bool available = false;
     bool accepting = false;  ///< False when draining or marked.
     bool draining = false;
+    bool resuming = false;    ///< WebSocket lost; its players wait out failover_grace.
     std::size_t players = 0;  ///< Players of this pool living on the node.
     int reserved = 0;         ///< Placements its stats do not show yet.
     double penalty = 0.0;     ///< The selection strategy's penalty.
@@ -80,7 +105,8 @@ struct pool_stats {
   std::size_t parked = 0;
   std::size_t moves = 0;         ///< Completed moves.
   std::size_t move_failures = 0;  ///< Failed move attempts (each is retried or parks the player).
-  std::size_t node_failures = 0;  ///< node_down calls.
+  std::size_t node_failures = 0;  ///< Nodes declared dead (node_down), grace expiries included.
+  std::size_t node_resumes = 0;   ///< Nodes back within failover_grace, their players kept.
 };
 
 /// Players and the nodes they live on.
@@ -100,9 +126,11 @@ class node_pool {
   // --- Nodes.
   /// Adds a running (or about to run) Lavalink node. The pool subscribes to it: its stats feed
   /// selection, its player updates and events reach the players, and its lifecycle drives the
-  /// pool: `ready` = node_up, `reconnecting`/`stopped` = node_down (failover), lost players =
-  /// players_lost. When it comes back, players it still holds for guilds now living elsewhere
-  /// are deleted there. `regions` are the voice regions it serves (region affinity).
+  /// pool: `ready` = node_up, `reconnecting` = node_resuming (failover after the grace),
+  /// `stopped` or a session that could not be resumed = node_down (failover now), players
+  /// missing after a resume = players_lost. When it comes back, players it still holds for
+  /// guilds now living elsewhere are deleted there. `regions` are the voice regions it serves
+  /// (region affinity).
   /// The pool must outlive the node's handlers (destroy or stop the node first).
   HANABI_DECL void add_node(std::shared_ptr<hanabi::node> node, std::vector<std::string> regions = {});
   /// Adds a node through any pool_node (tests use in-memory nodes); parked players move to it.
@@ -125,6 +153,10 @@ class node_pool {
   // --- Inputs about nodes (from whoever runs them, on the pool's executor).
   /// The node died, or its resume failed: move its players away.
   HANABI_DECL void node_down(std::string_view name);
+  /// The node lost its connection and tries to resume: it takes no new players, and its
+  /// players stay unless it is not back (node_up) within failover_grace, which is then a
+  /// node_down. Repeated calls while it tries do not extend the grace.
+  HANABI_DECL void node_resuming(std::string_view name);
   /// The node has a live session again: parked players come back. `held` are the guilds whose
   /// players the node still has (after a resume): those that moved elsewhere are deleted there.
   HANABI_DECL void node_up(std::string_view name, const std::vector<guild_id>& held = {});
@@ -153,6 +185,9 @@ class node_pool {
   struct node_entry {
     std::shared_ptr<pool_node> node;
     bool down = false;
+    bool resuming = false;           // inside failover_grace
+    std::uint64_t grace_epoch = 0;   // tells a stale grace expiry from the current one
+    std::unique_ptr<asio::steady_timer> grace;
     bool accepting = true;
     bool draining = false;
     bool drain_parked = false;  // a drained player found no other node
@@ -179,6 +214,7 @@ class node_pool {
                                 error_code ec);
   HANABI_DECL void start_drain(std::string_view name, drain_handler handler);
   HANABI_DECL void check_drains();
+  HANABI_DECL void end_grace(node_entry& e);
   HANABI_DECL std::shared_ptr<pool_node> place(guild_id guild, std::string_view voice_endpoint);
 
   executor_type executor_;
@@ -193,6 +229,7 @@ class node_pool {
   std::size_t moves_ = 0;
   std::size_t move_failures_ = 0;
   std::size_t node_failures_ = 0;
+  std::size_t node_resumes_ = 0;
   std::shared_ptr<node_pool*> alive_ = std::make_shared<node_pool*>(this);  // for handlers posted by nodes
 };
 

@@ -128,8 +128,10 @@ struct queue_config {
   /// Seed of the generator used by RANDOM, INTERLACE-with-shuffle and shuffle(). Same seed, same queue.
   std::uint64_t seed = 0;
   queue_hooks hooks;
-  /// Receives every change event, synchronously, after the mutation is applied.
-  std::function<void(const queue_event&)> on_change;
+  /// Receives every change event, synchronously, after the mutation is applied. The event is passed
+  /// by value so that a listener that keeps it (a persistence buffer) can move it instead of copying;
+  /// a listener taking `const queue_event&` works unchanged.
+  std::function<void(queue_event)> on_change;
 };
 
 class track_queue {

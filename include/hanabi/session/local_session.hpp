@@ -59,6 +59,16 @@ using track_loader = std::function<void(std::string identifier, diagnostics& dia
 /// A track_loader that asks one node. The node must outlive the sessions using it.
 HANABI_DECL track_loader load_tracks_from(std::shared_ptr<node> n);
 
+/// Where playback stood when a session was saved, for recovery after a restart: once connect()
+/// has joined voice, the restored queue's current item is started at `position`, with these
+/// settings (see session/recovery.hpp).
+struct restored_playback {
+  std::int64_t position = 0;  ///< Ms into the current item.
+  bool paused = false;
+  int volume = 100;
+  protocol::filters filters{};
+};
+
 /// How a local_session behaves. Plain aggregate; `send_gateway` and `load_tracks` are required.
 struct local_session_config {
   /// The configured name of this bot ("parent", "child-1"), reported by session::bot().
@@ -86,6 +96,12 @@ struct local_session_config {
   track_loader load_tracks;
   /// Every change of the queue, in order, on the session's strand (the seam for a queue journal).
   std::function<void(const queue_event&)> on_queue_change;
+  /// A recovered session's queue (track_queue::snapshot()); null starts an empty queue. The queue
+  /// continues at the snapshot's version, so its journal continues too.
+  nlohmann::json restored_queue{};
+  /// A recovered session's playback, resumed by the first connect() (only if the restored queue
+  /// was active).
+  std::optional<restored_playback> restored{};
   logger log = logger::none();
 };
 
@@ -191,8 +207,12 @@ class local_session final : public session {
                              diagnostics& d, session_handler<enqueue_outcome> h);
 
   // Playback.
-  /// Starts the item of `step` on the player; `done` gets the player's answer.
-  HANABI_DECL void start(const play_step& step, started_handler done);
+  /// Starts the item of `step` on the player (with `base`'s start and pause, when set); `done`
+  /// gets the player's answer.
+  HANABI_DECL void start(const play_step& step, started_handler done, play_options base = {});
+  /// After a recovery's connect: the restored queue's current item, as it was (cfg_.restored).
+  HANABI_DECL void resume_restored(started_handler done);
+  HANABI_DECL queue_config make_queue_config();
   /// After a skip or start: answers what now plays once Lavalink has it.
   HANABI_DECL void start_and_answer(result<play_step> step, user_id by, std::string detail, diagnostics& d,
                                     session_handler<now_playing> h);

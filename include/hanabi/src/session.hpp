@@ -11,3 +11,5 @@
 #include <hanabi/impl/session_selection.ipp>
 #include <hanabi/impl/supervisor.ipp>
 #include <hanabi/impl/session_manager.ipp>
+#include <hanabi/impl/session_persistence.ipp>
+#include <hanabi/impl/session_recovery.ipp>

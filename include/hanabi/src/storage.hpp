@@ -12,3 +12,4 @@
 #include <hanabi/impl/storage_memory.ipp>
 #include <hanabi/impl/storage_sqlite_connection.ipp>
 #include <hanabi/impl/storage_sqlite.ipp>
+#include <hanabi/impl/storage_queue_journal.ipp>

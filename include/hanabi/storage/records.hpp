@@ -65,13 +65,18 @@ struct journal_event {
   friend bool operator==(const journal_event&, const journal_event&) = default;
 };
 
-/// A session's durable state: the last snapshot and every event after it, in version order.
-/// Replaying `tail` onto `snapshot` gives the queue at version().
+/// A session's durable state: the last snapshot and every event after it, in version order, plus
+/// the session's state document. Replaying `tail` onto `snapshot` gives the queue at version().
 struct session_record {
   session_key key;
   std::uint64_t snapshot_version = 0;  ///< 0 when no snapshot was saved (replay from an empty queue).
   nlohmann::json snapshot;             ///< null when no snapshot was saved.
   std::vector<journal_event> tail;
+  /// The last document given to async_save_session_state (a JSON object), or null if none was. The
+  /// session layer owns its shape; what recovery needs beyond the queue: the player (encoded track,
+  /// position and the epoch ms it was sampled at, paused, volume, filters, node) and the session's
+  /// settings.
+  nlohmann::json state;
 
   /// The version of the newest stored change.
   std::uint64_t version() const noexcept { return tail.empty() ? snapshot_version : tail.back().version; }

@@ -36,6 +36,10 @@
 #include <string>
 #include <vector>
 
+namespace hanabi::detail {
+class queue_journal_state;
+}
+
 namespace hanabi::storage {
 
 /// The abstract store. See the file comment for the contract of every async_* member.
@@ -220,6 +224,19 @@ class store {
                        });
   }
 
+  /// Replaces the session's state document (see session_record::state), creating the session if
+  /// needed; returned by async_load_session(s). Errors: invalid_argument unless `state` is an object.
+  /// Saves are cheap to call often: the caller only queues the document (serialized on the store's
+  /// side); a batching store commits the saves (and journal appends) that arrive within its window
+  /// together, and the last save wins. Signature `void(error_code)`.
+  template <class Token = boost::asio::deferred_t>
+  auto async_save_session_state(session_key key, nlohmann::json state, diagnostics& diag, Token&& token = {}) {
+    return start<void>(diag, std::forward<Token>(token), true,
+                       [k = std::move(key), s = std::move(state)](detail::storage_core& c) mutable {
+                         return c.save_session_state(k, std::move(s));
+                       });
+  }
+
   /// The session's record, or std::nullopt. Signature `void(error_code, std::optional<session_record>)`.
   template <class Token = boost::asio::deferred_t>
   auto async_load_session(session_key key, diagnostics& diag, Token&& token = {}) {
@@ -270,6 +287,8 @@ class store {
   virtual void submit(std::unique_ptr<detail::storage_job> job) = 0;
 
  private:
+  friend class detail::queue_journal_state;  // submits its batched appends as ordinary journal jobs
+
   template <class T, class Token, class Op>
   auto start(diagnostics& diag, Token&& token, bool journal_append, Op op);
 

@@ -21,10 +21,6 @@ using namespace hanabi::test;
 
 namespace {
 
-const guild_id guild{100};
-
-session_address at(std::uint64_t voice, guild_id g = guild) { return {g, channel_id{voice}}; }
-
 // A manager whose local and remote sessions are recorded doubles, and whose events are logged.
 struct manager_fixture {
   io_thread io;
@@ -102,10 +98,7 @@ struct manager_fixture {
 
   template <class E>
   std::vector<E> events_of() {
-    std::vector<E> out;
-    for (auto& e : events.items())
-      if (auto* x = std::get_if<E>(&e)) out.push_back(*x);
-    return out;
+    return alternatives_of<E>(events);
   }
 };
 
@@ -236,7 +229,7 @@ TEST_CASE("manager: teardown started by a child reaches the parent without an ec
   auto s = m.get(at(2));
   REQUIRE(s.s->bot() == "child-1");
 
-  child1.send_event("session_closed", {{"guild", guild.str()}, {"voice", "2"}, {"reason", "inactivity"}});
+  child1.send_event("session_closed", {{"guild", test_guild.str()}, {"voice", "2"}, {"reason", "inactivity"}});
   REQUIRE(eventually([&] { return m.manager->find(channel_id{2}) == nullptr; }));
   auto removed = m.events_of<manager_events::session_removed>();
   REQUIRE(removed.size() == 1);

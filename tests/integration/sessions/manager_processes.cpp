@@ -25,10 +25,6 @@ using namespace hanabi::test;
 
 namespace {
 
-const guild_id guild{100};
-
-session_address at(std::uint64_t voice, guild_id g = guild) { return {g, channel_id{voice}}; }
-
 const std::string self_program = std::filesystem::read_symlink("/proc/self/exe").string();
 
 // A child process: this program, running only the hidden child test case.
@@ -96,10 +92,7 @@ struct parent {
 
   template <class E>
   std::vector<E> events_of() {
-    std::vector<E> out;
-    for (auto& e : events.items())
-      if (auto* x = std::get_if<E>(&e)) out.push_back(*x);
-    return out;
+    return alternatives_of<E>(events);
   }
 
   bool has_children(std::size_t n) {
@@ -118,6 +111,21 @@ supervisor_config two_children(unsigned short port, shared_log<child_exit>& exit
   cfg.log = logger::none();
   return cfg;
 }
+
+
+// A parent with both children running as processes and registered.
+struct two_child_processes {
+  explicit two_child_processes(remote::server_config link = parent_link_config()) : p(io, std::move(link)) {
+    REQUIRE(sup.start());
+    REQUIRE(p.has_children(2));
+  }
+  ~two_child_processes() { sup.async_stop(asio::use_future).get(); }
+
+  io_thread io;
+  parent p;
+  shared_log<child_exit> exits;
+  supervisor sup{io.ioc.get_executor(), two_children(p.port, exits)};
+};
 
 }  // namespace
 
@@ -138,14 +146,8 @@ TEST_CASE("manager child process", "[.manager-child]") {
   ioc.run();
 }
 
-TEST_CASE("processes: parent plus two children, one guild, three channels, and the fourth is all busy",
+TEST_CASE_METHOD(two_child_processes, "processes: parent plus two children, one guild, three channels, and the fourth is all busy",
           "[sessions][manager][processes]") {
-  io_thread io;
-  parent p(io);
-  shared_log<child_exit> exits;
-  supervisor sup(io.ioc.get_executor(), two_children(p.port, exits));
-  REQUIRE(sup.start());
-  REQUIRE(p.has_children(2));
 
   CHECK(p.get(at(1)).second->bot() == "parent");
   CHECK(p.get(at(2)).second->bot() == "child-1");
@@ -156,7 +158,7 @@ TEST_CASE("processes: parent plus two children, one guild, three channels, and t
 
   SECTION("a child ending its own session reaches the parent") {
     auto l = p.manager->server().find("child-2");
-    auto ended = l.async_request("end", {{"guild", guild.str()}, {"voice", "3"}}, 10s,
+    auto ended = l.async_request("end", {{"guild", test_guild.str()}, {"voice", "3"}}, 10s,
                                  asio::use_future([](error_code ec, nlohmann::json) { return ec; }));
     REQUIRE_FALSE(ended.get());
     REQUIRE(eventually([&] { return p.manager->find(channel_id{3}) == nullptr; }));
@@ -167,17 +169,10 @@ TEST_CASE("processes: parent plus two children, one guild, three channels, and t
     // child-2 is free again: the fourth channel now lands there.
     CHECK(p.get(at(4)).second->bot() == "child-2");
   }
-  sup.async_stop(asio::use_future).get();
 }
 
-TEST_CASE("processes: kill -9 of a child reports its sessions lost, and it is respawned and re-registers",
+TEST_CASE_METHOD(two_child_processes, "processes: kill -9 of a child reports its sessions lost, and it is respawned and re-registers",
           "[sessions][manager][processes]") {
-  io_thread io;
-  parent p(io);
-  shared_log<child_exit> exits;
-  supervisor sup(io.ioc.get_executor(), two_children(p.port, exits));
-  REQUIRE(sup.start());
-  REQUIRE(p.has_children(2));
   REQUIRE(p.get(at(1)).second->bot() == "parent");
   REQUIRE(p.get(at(2)).second->bot() == "child-1");
   const int first = *sup.pid("child-1");
@@ -195,19 +190,15 @@ TEST_CASE("processes: kill -9 of a child reports its sessions lost, and it is re
   CHECK(*sup.pid("child-1") != first);
   // The new process holds nothing, so it takes the guild's next session.
   CHECK(p.get(at(5)).second->bot() == "child-1");
-  sup.async_stop(asio::use_future).get();
 }
 
 TEST_CASE("processes: a hung child delays nobody else, is evicted, and is re-adopted when it resumes",
           "[sessions][manager][processes]") {
-  io_thread io;
   // Eviction after 4 silent intervals of 500 ms: long enough for the other requests below even on a
   // loaded machine, short enough to keep the test quick.
-  parent p(io, parent_link_config(500ms, 4));
-  shared_log<child_exit> exits;
-  supervisor sup(io.ioc.get_executor(), two_children(p.port, exits));
-  REQUIRE(sup.start());
-  REQUIRE(p.has_children(2));
+  two_child_processes f(parent_link_config(500ms, 4));
+  auto& p = f.p;
+  auto& sup = f.sup;
   REQUIRE(p.get(at(1)).second->bot() == "parent");
   REQUIRE(p.get(at(2)).second->bot() == "child-1");
   REQUIRE(p.get(at(3)).second->bot() == "child-2");
@@ -237,8 +228,7 @@ TEST_CASE("processes: a hung child delays nobody else, is evicted, and is re-ado
   ::kill(hung, SIGCONT);
   REQUIRE(eventually([&] { return p.bot_at(2) == "child-1"; }));
   CHECK(p.events_of<manager_events::session_added>().back().adopted);
-  CHECK(exits.size() == 0);  // it never died
-  sup.async_stop(asio::use_future).get();
+  CHECK(f.exits.size() == 0);  // it never died
 }
 
 TEST_CASE("processes: a restarted parent adopts the sessions its children kept playing",

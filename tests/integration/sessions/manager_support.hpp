@@ -4,6 +4,7 @@
 #pragma once
 
 #include <hanabi/remote/server.hpp>
+#include <hanabi/session/session_types.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace hanabi::test {
@@ -20,6 +22,10 @@ namespace hanabi::test {
 using namespace std::chrono_literals;
 
 inline const std::string child_token = "manager-test-token";
+
+/// The guild most tests play in, and a voice channel's address in it (or in `g`).
+inline const guild_id test_guild{100};
+inline session_address at(std::uint64_t voice, guild_id g = test_guild) { return {g, channel_id{voice}}; }
 
 /// Polls `done` until it holds, or gives up after `limit` (returns false).
 template <class Pred>
@@ -65,6 +71,15 @@ class shared_log {
   std::vector<T> items_;
 };
 
+/// The items of a log of variants that hold an E, in order.
+template <class E, class Variant>
+std::vector<E> alternatives_of(const shared_log<Variant>& log) {
+  std::vector<E> out;
+  for (auto& v : log.items())
+    if (auto* x = std::get_if<E>(&v)) out.push_back(*x);
+  return out;
+}
+
 /// Generous heartbeats (10 s to eviction) unless a test is about eviction: a starved child on a
 /// loaded CI machine must not be evicted by tests that are not about it.
 inline remote::server_config parent_link_config(std::chrono::milliseconds heartbeat = 1000ms, unsigned missed = 10) {
@@ -96,10 +111,10 @@ inline std::string built_program(const std::string& relative) {
 
 namespace hanabi::test {
 
-/// A session double for the manager's own tests: it knows its address and holder, publishes the
-/// events a test asks for, ends on disconnect, and records what the manager handed it. Every other
-/// command fails with no_session: the manager never calls them, and the sessions themselves are
-/// tested by the conformance suite.
+/// A session double for the manager's own tests: it knows its address and holder, connects at
+/// once, publishes the events a test asks for, ends on disconnect, and records what the manager
+/// handed it. Every other command fails with no_session: the manager never calls them, and the
+/// sessions themselves are tested by the conformance suite.
 class recorded_session : public session {
  public:
   recorded_session(boost::asio::any_io_executor ex, session_address where, std::string bot, bool remote)
@@ -147,7 +162,13 @@ class recorded_session : public session {
       else std::move(h)(error_code(error::no_session), R{});
     });
   }
-  void do_connect(connect_args, diagnostics&, session_handler<session_state> h) override { refuse<session_state>(std::move(h)); }
+  void do_connect(connect_args, diagnostics&, session_handler<session_state> h) override {
+    session_state state;
+    state.address = where_;
+    state.bot = bot_;
+    state.connected = true;
+    boost::asio::post(ex_, [h = std::move(h), state]() mutable { std::move(h)(error_code{}, state); });
+  }
   void do_disconnect(disconnect_args, diagnostics&, session_handler<void> h) override {
     ++disconnects;
     publish(session_events::closed{close_reason::requested, {}});

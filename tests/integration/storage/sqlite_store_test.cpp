@@ -3,6 +3,7 @@
 #include <hanabi/storage/sqlite_store.hpp>
 
 #include "../../unit/storage/sync_store.hpp"
+#include "crash_child.hpp"
 #include "sqlite_helpers.hpp"
 
 #include <hanabi/detail/sqlite_schema.hpp>
@@ -10,15 +11,11 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <thread>
 
-#include <poll.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace hanabi;
@@ -49,7 +46,7 @@ TEST_CASE("a new database file gets the latest schema, in WAL mode, with foreign
   f.db.reset();
   raw_db raw(f.config.path);
   CHECK(raw.column("PRAGMA journal_mode") == std::vector<std::string>{"wal"});
-  CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1", "2"});
+  CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1", "2", "3"});
   CHECK(raw.number("SELECT count(*) FROM playlist_entries") == 0);  // the cascade ran: foreign keys are on
   CHECK(raw.column("PRAGMA integrity_check") == std::vector<std::string>{"ok"});
 }
@@ -67,7 +64,8 @@ TEST_CASE("reopening an existing file applies no migration and keeps the data") 
     sync_store s(ctx, **first);
     REQUIRE(s.save_user({alice, 42, 5, {{"tz", "UTC"}}}));
   }
-  CHECK(logged == std::vector<std::string>{"storage: applied schema migration 1", "storage: applied schema migration 2"});
+  CHECK(logged == std::vector<std::string>{"storage: applied schema migration 1", "storage: applied schema migration 2",
+                                          "storage: applied schema migration 3"});
   logged.clear();
   auto second = storage::sqlite_store::open(ctx.get_executor(), config);
   REQUIRE(second);
@@ -76,10 +74,10 @@ TEST_CASE("reopening an existing file applies no migration and keeps the data") 
   CHECK(s.load_user(alice)->volume == 42);
   second->reset();
   raw_db raw(config.path);
-  CHECK(raw.number("SELECT count(*) FROM schema_version") == 2);
+  CHECK(raw.number("SELECT count(*) FROM schema_version") == 3);
 }
 
-TEST_CASE("a version 1 file is migrated to version 2 and keeps its playlists") {
+TEST_CASE("a version 1 file is migrated to the latest version and keeps its playlists") {
   temp_dir dir;
   const auto path = dir.path() / "old.db";
   {
@@ -101,9 +99,10 @@ TEST_CASE("a version 1 file is migrated to version 2 and keeps its playlists") {
   REQUIRE(old);
   CHECK(old->entries.at(0).title == "kept");
   REQUIRE(s.append(key(), one_event(1)));  // a version 2 table
+  REQUIRE(s.save_state(key(), {{"paused", true}}));  // a version 3 table
   opened->reset();
   raw_db raw(path);
-  CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1", "2"});
+  CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1", "2", "3"});
 }
 
 TEST_CASE("a failed migration is rolled back and reported with SQLite's message") {
@@ -264,11 +263,6 @@ TEST_CASE("storage crash child", "[.crash-child]") {
   auto opened = storage::sqlite_store::open(ctx.get_executor(), config);
   REQUIRE(opened);
   auto& db = **opened;
-  auto say = [](const char* what, std::uint64_t v) {
-    char line[64];
-    const int n = std::snprintf(line, sizeof line, "%s %llu\n", what, static_cast<unsigned long long>(v));
-    REQUIRE(::write(1, line, static_cast<std::size_t>(n)) == n);
-  };
   // Each mode waits for every ack before the next append; batched keeps up to 64 appends in flight.
   const std::uint64_t window = config.commit == journal_commit::batched ? 64 : 1;
   hanabi::diagnostics diag;
@@ -291,71 +285,13 @@ TEST_CASE("storage crash child", "[.crash-child]") {
 
 namespace {
 
-struct crash_outcome {
-  std::uint64_t last_ack = 0;
-  std::uint64_t last_submit = 0;
-  bool killed = false;
-};
-
-// Runs the crash child on `db`, reads its report until `acks` appends were acknowledged, kills it
-// with SIGKILL, and returns what it had reported (including lines still in the pipe).
-crash_outcome crash_child(const std::string& db, const char* mode, std::uint64_t acks) {
-  int out[2];
-  REQUIRE(::pipe(out) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(out[1], 1);
-    ::close(out[0]);
-    ::close(out[1]);
-    ::setenv("HANABI_CRASH_DB", db.c_str(), 1);
-    ::setenv("HANABI_CRASH_MODE", mode, 1);
-    ::execl("/proc/self/exe", "hanabi_integration_storage", "storage crash child", "-o", "/dev/null",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  crash_outcome o;
-  std::string pending;
-  char buffer[4096];
-  auto parse = [&](bool until_killed) {
-    while (true) {
-      // A hang guard, not a speed check: a child silent for a minute is stuck.
-      pollfd ready{out[0], POLLIN, 0};
-      if (::poll(&ready, 1, 60'000) != 1) return;
-      const auto n = ::read(out[0], buffer, sizeof buffer);
-      if (n <= 0) return;
-      pending.append(buffer, static_cast<std::size_t>(n));
-      std::size_t eol;
-      while ((eol = pending.find('\n')) != std::string::npos) {
-        std::istringstream line(pending.substr(0, eol));
-        pending.erase(0, eol + 1);
-        std::string what;
-        std::uint64_t v = 0;
-        line >> what >> v;
-        if (what == "ack") o.last_ack = v;
-        if (what == "submit") o.last_submit = v;
-      }
-      if (until_killed && o.last_ack >= acks) return;
-    }
-  };
-  parse(true);
-  REQUIRE(::kill(pid, SIGKILL) == 0);
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  o.killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-  parse(false);  // what it reported before dying is still in the pipe
-  ::close(out[0]);
-  REQUIRE(o.last_ack >= acks);  // the child got that far before it was killed
-  return o;
-}
-
 void check_crash_recovery(const char* mode) {
   temp_dir dir;
   const auto path = (dir.path() / "crash.db").string();
-  const auto reported = crash_child(path, mode, 300);
-  REQUIRE(reported.killed);
-  INFO("mode " << mode << ", last ack " << reported.last_ack << ", last submit " << reported.last_submit);
+  auto report = run_crash_child("storage crash child", {{"HANABI_CRASH_DB", path}, {"HANABI_CRASH_MODE", mode}}, 300);
+  REQUIRE(report.killed);
+  const std::uint64_t last_ack = report.last["ack"], last_submit = report.last["submit"];
+  INFO("mode " << mode << ", last ack " << last_ack << ", last submit " << last_submit);
 
   asio::io_context ctx;
   storage::sqlite_store_config config;
@@ -370,8 +306,8 @@ void check_crash_recovery(const char* mode) {
   const auto& tail = (*record)->tail;
   // Provable: every acknowledged append is there; anything more was at least initiated (a commit
   // may land before its ack is printed); the journal is gap-free from version 1 with exact contents.
-  CHECK(tail.size() >= reported.last_ack);
-  CHECK(tail.size() <= reported.last_submit);
+  CHECK(tail.size() >= last_ack);
+  CHECK(tail.size() <= last_submit);
   bool exact = true;
   for (std::size_t i = 0; i < tail.size(); ++i)
     exact = exact && tail[i].version == i + 1 && tail[i].body == crash_event(i + 1);

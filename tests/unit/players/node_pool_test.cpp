@@ -345,3 +345,96 @@ TEST_CASE("pool: a node that comes back deletes its stale copies; lost players m
   f.settle();
   CHECK(f.pool.stats().moves == moves + 1);
 }
+
+TEST_CASE("pool: a node that resumes within the failover grace keeps its players and takes no new ones meanwhile") {
+  pool_config cfg = pool_fixture::quiet();
+  cfg.failover_grace = std::chrono::hours{1};  // never expires here: only node_up ends it
+  pool_fixture f(2, cfg);
+  std::vector<std::shared_ptr<player>> players;
+  for (std::uint64_t i = 0; i < 20; ++i) players.push_back(f.create_playing(i));
+  f.settle();
+  std::map<guild_id, std::string> home;
+  for (auto& p : players) home[p->guild()] = p->snapshot().node;
+  const auto on_0 = f.on_node("node-0");
+  REQUIRE(on_0 > 0);
+
+  f.pool.node_resuming("node-0");
+  f.pool.node_resuming("node-0");  // another failed reconnect attempt: same grace
+  f.io.restart();
+  f.io.poll();  // everything ready to run; the grace timer keeps waiting
+  auto s = f.pool.stats();
+  CHECK(s.nodes[0].resuming);
+  CHECK_FALSE(s.nodes[0].available);
+  CHECK(f.pool.moves_pending() == 0);
+  CHECK(f.on_node("node-0") == on_0);
+  auto newcomer = f.create(guild_id{77});
+  CHECK(newcomer->snapshot().node == "node-1");
+
+  std::vector<guild_id> held;  // what node-0 reports after its resume
+  for (auto& [g, _] : f.nodes[0]->players) held.push_back(g);
+  REQUIRE(held.size() == on_0);
+  f.pool.node_up("node-0", held);
+  f.settle();
+  s = f.pool.stats();
+  CHECK_FALSE(s.nodes[0].resuming);
+  CHECK(s.nodes[0].available);
+  CHECK(s.moves == 0);
+  CHECK(s.node_failures == 0);
+  CHECK(s.node_resumes == 1);
+  CHECK(f.nodes[0]->destroyed.empty());  // the players it holds are still ours
+  for (auto& p : players) {
+    CHECK(p->snapshot().node == home[p->guild()]);
+    CHECK(f.count_events<player_moved>(p->guild()) == 0);
+  }
+}
+
+TEST_CASE("pool: a node not back within the failover grace is declared dead and its players move") {
+  pool_config cfg = pool_fixture::quiet();
+  cfg.failover_grace = std::chrono::milliseconds{1};
+  pool_fixture f(2, cfg);
+  std::vector<std::shared_ptr<player>> players;
+  for (std::uint64_t i = 0; i < 20; ++i) players.push_back(f.create_playing(i));
+  f.settle();
+  const auto on_0 = f.on_node("node-0");
+  REQUIRE(on_0 > 0);
+  f.nodes[0]->kill();
+  f.pool.node_resuming("node-0");
+  f.settle();  // runs until the grace timer has fired and every move is done
+  auto s = f.pool.stats();
+  CHECK(s.node_failures == 1);
+  CHECK(s.node_resumes == 0);
+  CHECK(s.moves == on_0);
+  CHECK(f.on_node("node-0") == 0);
+  CHECK(f.on_node("node-1") == 20);
+  for (auto& p : players) CHECK(f.count_events<player_moved>(p->guild()) <= 1);
+
+  // Coming back later is a plain node_up: nothing is counted as a resume.
+  f.nodes[0]->revive();
+  f.pool.node_up("node-0");
+  f.settle();
+  CHECK(f.pool.stats().node_resumes == 0);
+}
+
+TEST_CASE("pool: the failover grace is cut short by node_down, and a zero grace moves at once") {
+  const bool zero_grace = GENERATE(false, true);
+  INFO((zero_grace ? "zero grace" : "node_down during an hour of grace"));
+  pool_config cfg = pool_fixture::quiet();
+  cfg.failover_grace = zero_grace ? std::chrono::milliseconds{0} : std::chrono::hours{1};
+  pool_fixture f(2, cfg);
+  for (std::uint64_t i = 0; i < 10; ++i) f.create_playing(i);
+  f.settle();
+  const auto on_0 = f.on_node("node-0");
+  f.nodes[0]->kill();
+  f.pool.node_resuming("node-0");
+  if (zero_grace)
+    CHECK(f.pool.stats().node_failures == 1);  // declared dead inside the call, no timer
+  else
+    f.pool.node_down("node-0");  // the node stopped, or its session was not resumed
+  f.settle();
+  CHECK(f.pool.stats().node_failures == 1);
+  CHECK(f.pool.stats().moves == on_0);
+  CHECK(f.on_node("node-1") == 10);
+  f.nodes[0]->revive();
+  f.pool.node_up("node-0");
+  CHECK(f.pool.stats().node_resumes == 0);
+}

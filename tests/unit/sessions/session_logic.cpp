@@ -106,3 +106,16 @@ TEST_CASE("action history: bounded, oldest dropped, newest n oldest first") {
   none.push({1, user_id{1}, "play", {}});
   CHECK(none.size() == 0);
 }
+
+TEST_CASE("segments: start and end times are checked before anything is loaded") {
+  CHECK(check_segment(0, 0).has_value());
+  CHECK(check_segment(30'000, 0).has_value());
+  CHECK(check_segment(30'000, 90'000).has_value());
+  CHECK(check_segment(-1, 0).error().code == error::invalid_argument);
+  CHECK(check_segment(0, -5).error().code == error::invalid_argument);
+  auto backwards = check_segment(90'000, 30'000);
+  REQUIRE_FALSE(backwards.has_value());
+  CHECK(backwards.error().code == error::invalid_argument);
+  CHECK(backwards.error().diag.client_message().find("30000 ms") != std::string::npos);
+  CHECK(check_segment(5'000, 5'000).error().code == error::invalid_argument);
+}

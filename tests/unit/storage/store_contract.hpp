@@ -8,9 +8,11 @@
 // constructor taking a storage::compaction_config.
 #pragma once
 
+#include "queue_replay.hpp"
 #include "sync_store.hpp"
 
 #include <hanabi/storage/playlist.hpp>
+#include <hanabi/storage/queue_journal.hpp>
 #include <hanabi/storage/records.hpp>
 #include <hanabi/storage/store.hpp>
 
@@ -19,6 +21,9 @@
 #include <string>
 
 namespace hanabi::test::contract {
+
+using hanabi::test::queue_entry;
+using hanabi::test::replayed;
 
 inline const user_id alice{1001};
 inline const user_id bob{1002};
@@ -56,6 +61,13 @@ inline storage::compaction_config fold_items(std::size_t max_tail) {
             for (const auto& e : tail) items.push_back(e.body.at("item"));
             return result<nlohmann::json>(boost::system::in_place_value, std::move(items));
           }};
+}
+
+inline nlohmann::json player_state(std::int64_t position_ms, bool paused) {
+  return {{"player", {{"encoded", "QAAAtrack"}, {"position_ms", position_ms}, {"position_at", 1'700'000'000'000},
+                      {"paused", paused}, {"volume", 80}, {"filters", {{"timescale", {{"speed", 1.25}}}}},
+                      {"node", "main"}}},
+          {"settings", {{"repeat", "all"}, {"autoplay", true}}}};
 }
 
 }  // namespace hanabi::test::contract
@@ -420,6 +432,114 @@ HANABI_STORE_CASE("sessions load per bot in key order and can be forgotten") {
   CHECK(s.load_sessions("alpha")->size() == 2);
   CHECK(s.load_sessions("beta")->size() == 1);
   REQUIRE(s.append(session(1, 9), events(1, 1)));  // a forgotten session starts again at 1
+}
+
+HANABI_STORE_CASE("session state: the last save wins, loads with the session, survives a reopen, goes with it") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  const auto k = session(4, 40);
+  REQUIRE(s.save_state(k, player_state(1000, false)));  // a state alone creates the session
+  auto alone = s.load_session(k);
+  REQUIRE(alone);
+  REQUIRE(alone->has_value());
+  CHECK((*alone)->state == player_state(1000, false));
+  CHECK((*alone)->version() == 0);
+  REQUIRE(s.append(k, events(1, 3)));  // the journal starts at 1 next to a state
+  // Saves issued back to back (nothing awaited in between): the last one wins.
+  diagnostics d1, d2, d3;
+  int acked = 0;
+  auto count = [&](error_code ec) { CHECK_FALSE(ec); ++acked; };
+  f.store().async_save_session_state(k, player_state(2000, false), d1, count);
+  f.store().async_save_session_state(k, player_state(3000, true), d2, count);
+  f.store().async_save_session_state(session(5, 50), player_state(7, false), d3, count);
+  f.ctx.restart();
+  f.ctx.run();
+  CHECK(acked == 3);
+  auto bad = s.save_state(k, nlohmann::json::array({1, 2}));
+  REQUIRE(bad.has_error());
+  CHECK(bad.error().code == error::invalid_argument);
+  CHECK_THAT(bad.error().diag.client_message(), Catch::Contains("object"));
+  f.reopen();
+  s.rebind(f.store());
+  auto all = s.load_sessions("alpha");
+  REQUIRE(all);
+  REQUIRE(all->size() == 2);
+  CHECK(all->at(0).key == k);
+  CHECK(all->at(0).state == player_state(3000, true));
+  CHECK(all->at(0).tail == events(1, 3));
+  CHECK(all->at(1).state == player_state(7, false));
+  REQUIRE(s.delete_session(k));
+  auto gone = s.load_session(k);
+  REQUIRE(gone);
+  CHECK(*gone == std::nullopt);
+  REQUIRE(s.append(k, events(1, 1)));
+  CHECK(s.load_session(k)->value().state.is_null());  // the state went with the session
+}
+
+HANABI_STORE_CASE("queue_journal: a real queue's mutations become durable in batches and replay to the same queue") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  const auto k = session(6, 60);
+  storage::queue_journal journal(f.store(), k, 0);
+  bool idle_flushed = false;  // nothing recorded: completes with the base version, posted, never inline
+  journal.async_flush([&](error_code ec, std::uint64_t v) {
+    CHECK_FALSE(ec);
+    CHECK(v == 0);
+    idle_flushed = true;
+  });
+  CHECK_FALSE(idle_flushed);
+  f.ctx.restart();
+  f.ctx.run();
+  CHECK(idle_flushed);
+  queue_config config;
+  config.on_change = journal.listener();
+  track_queue q(config);
+  for (int i = 0; i < 300; ++i) {
+    REQUIRE(q.enqueue({queue_entry(i)}));
+    if (i % 3 == 1) REQUIRE(q.move(1, q.size()));
+    if (i % 3 == 2) REQUIRE(q.skip_to(static_cast<std::size_t>(i % static_cast<int>(q.size())) + 1));
+  }
+  // Nothing ran on the io_context yet: no completion, so nothing is claimed durable.
+  CHECK(journal.recorded_version() == q.version());
+  CHECK(journal.durable_version() == 0);
+  auto flushed = s.call<std::uint64_t>([&](auto h) { journal.async_flush(std::move(h)); });
+  REQUIRE(flushed);
+  CHECK(*flushed == q.version());
+  CHECK(journal.durable_version() == q.version());
+  CHECK_FALSE(journal.failed());
+  REQUIRE(q.set_repeat(repeat_mode::all));  // one more, then flush again with nothing else pending
+  CHECK(*s.call<std::uint64_t>([&](auto h) { journal.async_flush(std::move(h)); }) == q.version());
+  CHECK(*s.call<std::uint64_t>([&](auto h) { journal.async_flush(std::move(h)); }) == q.version());
+  f.reopen();
+  s.rebind(f.store());
+  auto record = s.load_session(k);
+  REQUIRE(record);
+  REQUIRE(record->has_value());
+  CHECK((*record)->version() == q.version());
+  CHECK(replayed(**record) == q);
+}
+
+HANABI_STORE_CASE("queue_journal: a rejected append stops the journal and fails its flushes; nothing is claimed") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  const auto k = session(8, 80);
+  REQUIRE(s.append(k, events(1, 2)));
+  storage::queue_journal journal(f.store(), k, 0);  // wrong: the store holds version 2
+  queue_config config;
+  config.on_change = journal.listener();
+  track_queue q(config);
+  REQUIRE(q.enqueue({queue_entry(1)}));
+  REQUIRE(q.enqueue({queue_entry(2)}));
+  auto flushed = s.call<std::uint64_t>([&](auto h) { journal.async_flush(std::move(h)); });
+  REQUIRE(flushed.has_error());
+  CHECK(flushed.error().code == error::version_conflict);
+  REQUIRE(journal.failed());
+  CHECK(journal.failed()->code == error::version_conflict);
+  CHECK(journal.durable_version() == 0);
+  REQUIRE(q.enqueue({queue_entry(3)}));  // dropped: the journal stopped
+  CHECK(s.call<std::uint64_t>([&](auto h) { journal.async_flush(std::move(h)); }).error().code ==
+        error::version_conflict);
+  CHECK(s.load_session(k)->value().tail == events(1, 2));
 }
 
 HANABI_STORE_CASE("compaction folds the tail into the snapshot and keeps it bounded") {

@@ -105,6 +105,9 @@ class sync_store {
   result<void> snapshot(const storage::session_key& k, std::uint64_t version, nlohmann::json s) {
     return call<void>([&](auto h) { store_->async_save_snapshot(k, version, std::move(s), diag_, std::move(h)); });
   }
+  result<void> save_state(const storage::session_key& k, nlohmann::json state) {
+    return call<void>([&](auto h) { store_->async_save_session_state(k, std::move(state), diag_, std::move(h)); });
+  }
   result<std::optional<storage::session_record>> load_session(const storage::session_key& k) {
     return call<std::optional<storage::session_record>>([&](auto h) { store_->async_load_session(k, diag_, std::move(h)); });
   }

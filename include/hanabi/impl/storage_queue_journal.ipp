@@ -1,0 +1,116 @@
+#pragma once
+
+#include <hanabi/storage/queue_journal.hpp>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+
+#include <cstddef>
+
+namespace hanabi::detail {
+
+HANABI_DECL queue_journal_state::queue_journal_state(storage::store& store, storage::session_key key,
+                                                     std::uint64_t durable_version, logger log)
+    : store_(store), key_(std::move(key)), log_(std::move(log)), recorded_(durable_version), durable_(durable_version) {}
+
+HANABI_DECL void queue_journal_state::record(queue_event event) {
+  {
+    std::lock_guard lock(mutex_);
+    if (failed_) return;  // stopped: nothing recorded now could follow the stored version
+    recorded_ = event.version;
+    pending_.push_back(std::move(event));
+    if (writing_) return;  // the write in flight will submit the next batch when it completes
+    writing_ = true;
+  }
+  submit_write();
+}
+
+HANABI_DECL void queue_journal_state::add_waiter(flush_handler handler) {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t target = recorded_;
+  if (failed_ || durable_version() >= target) {
+    const error_code ec = failed_ ? failed_->code : error_code{};
+    lock.unlock();
+    complete(waiter{target, std::move(handler)}, ec, durable_version());
+    return;
+  }
+  waiters_.push_back(waiter{target, std::move(handler)});  // a write is in flight: recorded_ > durable
+}
+
+HANABI_DECL std::uint64_t queue_journal_state::recorded_version() const {
+  std::lock_guard lock(mutex_);
+  return recorded_;
+}
+
+HANABI_DECL std::optional<failure> queue_journal_state::failed() const {
+  std::lock_guard lock(mutex_);
+  return failed_;
+}
+
+HANABI_DECL void queue_journal_state::submit_write() {
+  store_.start<storage::journal_status>(
+      diag_, [self = shared_from_this()](error_code ec, storage::journal_status status) { self->written(ec, status); },
+      true, [self = shared_from_this()](storage_core& core) { return self->write_batch(core); });
+}
+
+// Runs where the store runs its operations (its own thread for sqlite_store).
+HANABI_DECL result<storage::journal_status> queue_journal_state::write_batch(storage_core& core) {
+  {
+    std::lock_guard lock(mutex_);
+    batch_.swap(pending_);  // pending_ takes the previous batch's (cleared) capacity
+  }
+  std::vector<storage::journal_event> events;
+  events.reserve(batch_.size());
+  for (const auto& e : batch_) events.push_back({e.version, to_json_value(e)});
+  batch_.clear();
+  return core.append_events(key_, std::move(events));
+}
+
+HANABI_DECL void queue_journal_state::written(error_code ec, storage::journal_status status) {
+  std::vector<waiter> ready;
+  bool again = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (ec) {
+      failed_ = failure{ec, diag_};
+      pending_.clear();
+      ready.swap(waiters_);
+      writing_ = false;
+    } else {
+      durable_.store(status.version, std::memory_order_release);
+      // Targets never decrease (each is the recorded version at its call), so the ready ones lead.
+      std::size_t done = 0;
+      while (done < waiters_.size() && waiters_[done].version <= status.version) ready.push_back(std::move(waiters_[done++]));
+      waiters_.erase(waiters_.begin(), waiters_.begin() + static_cast<std::ptrdiff_t>(done));
+      again = !pending_.empty();
+      writing_ = again;
+    }
+  }
+  if (ec)
+    log_.error("storage: journal of session {}/{}/{} stopped at version {}: {}", key_.bot, key_.guild, key_.channel,
+               durable_version(), failure{ec, diag_}.what());
+  for (auto& w : ready) complete(std::move(w), ec, durable_version());
+  if (again) submit_write();
+}
+
+HANABI_DECL void queue_journal_state::complete(waiter w, error_code ec, std::uint64_t version) const {
+  auto work = boost::asio::prefer(boost::asio::get_associated_executor(w.handler, store_.get_executor()),
+                                  boost::asio::execution::outstanding_work.tracked);
+  // Through the store's executor, so that a handler never runs inside async_flush itself.
+  boost::asio::post(store_.get_executor(), [work = std::move(work), h = std::move(w.handler), ec, version]() mutable {
+    boost::asio::dispatch(work, [h = std::move(h), ec, version]() mutable { std::move(h)(ec, version); });
+  });
+}
+
+}  // namespace hanabi::detail
+
+namespace hanabi::storage {
+
+HANABI_DECL queue_journal::queue_journal(store& s, session_key key, std::uint64_t durable_version,
+                                         queue_journal_config config)
+    : state_(std::make_shared<detail::queue_journal_state>(s, std::move(key), durable_version, std::move(config.log))) {}
+
+}  // namespace hanabi::storage

@@ -1,0 +1,143 @@
+// Keeps a session restart-proof: its queue changes are journaled into a store
+// (storage::queue_journal) and its playback state is saved as the session's
+// state document, so that session/recovery.hpp can bring it back after a crash.
+//
+//     auto key = storage::session_key{"parent", guild, voice};
+//     auto keeper = session_persistence::create(store, key, 0);
+//     local_session_config cfg = ...;
+//     cfg.on_queue_change = keeper->queue_listener();    // before the session exists
+//     auto s = local_session::create(pool, {guild, voice}, cfg).value();
+//     keeper->attach(s);                                  // state saves, deletion on close
+//
+// Why an observer and not store calls inside local_session: the session stays
+// ignorant of storage, and the same object works for every session.
+//
+// What is saved, and when:
+//  - every queue change event, moved into the journal's buffer (no JSON, no disk on the strand);
+//  - the state document (see state_document()): on every state_changed event, after a track
+//    starts or ends or the player moves, and every `save_interval` while a track plays (so the
+//    stored position is never older than that). Saves are coalesced: at most one is in flight;
+//    a newer document replaces a waiting one.
+//  - a session that closes for any reason but `shutdown` or `child_lost` is deleted from the store
+//    (after its journal is flushed, so nothing recreates it); a session closed by a shutdown stays,
+//    to be recovered at the next start.
+//
+// A channel move (channel_moved) is not followed: the record keeps the original channel.
+#pragma once
+
+#include <hanabi/detail/config.hpp>
+#include <hanabi/logger.hpp>
+#include <hanabi/session/local_session.hpp>
+#include <hanabi/storage/queue_journal.hpp>
+#include <hanabi/storage/store.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+namespace hanabi {
+
+/// How a session_persistence behaves.
+struct persistence_config {
+  /// While a track plays (not paused), the state document is refreshed this often: the bound on
+  /// how stale a recovered position can be, besides the extrapolation.
+  std::chrono::milliseconds save_interval{std::chrono::seconds{5}};
+  logger log = logger::none();
+};
+
+/// The session's state document (storage::session_record::state): what recovery needs beyond the
+/// queue. `sampled_at_ms` is the epoch ms at which `s` was taken (its position is extrapolated to
+/// then). Shape: {"version":1,"active","paused","position","sampled_at","volume","filters",
+/// "lifetime","node"}.
+HANABI_DECL nlohmann::json state_document(const session_state& s, std::int64_t sampled_at_ms);
+
+/// The playback to restore from a state document, its position extrapolated to `now_ms` when it
+/// was playing (and never negative). std::nullopt when nothing was playing. Errors:
+/// invalid_argument for a document that is not one state_document() wrote.
+HANABI_DECL result<std::optional<restored_playback>> playback_from_document(const nlohmann::json& doc,
+                                                                            std::int64_t now_ms);
+
+/// The session's lifetime as a state document recorded it (transient when absent).
+HANABI_DECL session_lifetime lifetime_from_document(const nlohmann::json& doc);
+
+/// Journals one session's queue and saves its state into a store. See the file comment.
+///
+/// Threading: queue_listener()'s callable runs where the queue runs (the session's strand). attach()
+/// and async_flush() may be called from any thread. Store work never runs on the session's strand.
+/// The store must outlive this object and every operation it started (flush, then close the store).
+class session_persistence : public std::enable_shared_from_this<session_persistence> {
+  struct private_tag {};
+
+ public:
+  /// Persistence for `key`, whose stored queue version is `durable_version` (0 for a new session,
+  /// session_record::version() for a recovered one).
+  HANABI_DECL static std::shared_ptr<session_persistence> create(storage::store& store, storage::session_key key,
+                                                                 std::uint64_t durable_version,
+                                                                 persistence_config config = {});
+  HANABI_DECL session_persistence(private_tag, storage::store& store, storage::session_key key,
+                                  std::uint64_t durable_version, persistence_config config);
+
+  /// The callable for local_session_config::on_queue_change.
+  HANABI_DECL std::function<void(const queue_event&)> queue_listener() const;
+
+  /// Follows `s`'s events from now on (state saves, periodic refresh, deletion when it closes) and
+  /// saves its current state. Call once.
+  HANABI_DECL void attach(std::shared_ptr<session> s);
+
+  const storage::session_key& key() const noexcept { return key_; }
+  /// The newest queue version committed to the store.
+  std::uint64_t durable_version() const noexcept { return journal_.durable_version(); }
+
+  /// Takes the session's state now, then completes once it and every queue event recorded before
+  /// the call are committed. Signature `void(error_code)`.
+  template <class Token>
+  auto async_flush(Token&& token) {
+    return asio::async_initiate<Token, void(error_code)>(
+        [self = shared_from_this()](auto handler) { self->flush(std::move(handler)); }, token);
+  }
+
+ private:
+  using flush_handler = asio::any_completion_handler<void(error_code)>;
+
+  HANABI_DECL void flush(flush_handler handler);
+  /// The journal's flush, then the newest document saved again (store operations are ordered).
+  HANABI_DECL void commit(flush_handler handler);
+  /// Completes a flush on the handler's associated executor (the store's by default).
+  HANABI_DECL void finish(flush_handler handler, error_code ec);
+  HANABI_DECL void on_event(const session_event& e);
+  HANABI_DECL void refresh();
+  HANABI_DECL void save(nlohmann::json doc);
+  HANABI_DECL void write(nlohmann::json doc);
+  HANABI_DECL void written(error_code ec);
+  HANABI_DECL void arm_refresh();
+  HANABI_DECL void forget(close_reason reason);
+
+  storage::store& store_;
+  const storage::session_key key_;
+  const persistence_config config_;
+  storage::queue_journal journal_;
+  std::weak_ptr<session> session_;
+  session_subscription subscription_;
+  std::optional<asio::steady_timer> refresher_;  // on the session's strand
+
+  std::mutex mutex_;                     // guards the fields below: store handlers run elsewhere
+  bool closed_ = false;                  // no more saves: the session closed
+  bool playing_ = false;                 // the last saved state was playing, not paused
+  bool writing_ = false;                 // a state save is in flight
+  std::optional<nlohmann::json> waiting_;  // the newest document, to save when the write completes
+  nlohmann::json latest_;                // the newest document given to save()
+  diagnostics diag_;                     // of the save in flight
+};
+
+}  // namespace hanabi
+
+#ifdef HANABI_HEADER_ONLY
+#  include <hanabi/impl/session_persistence.ipp>
+#endif

@@ -1,0 +1,166 @@
+// Persistence that costs the queue (almost) nothing: `queue_journal` journals
+// a track_queue's change events into a store without serializing anything on
+// the queue's thread.
+//
+//     storage::queue_journal journal(store, key, record ? record->version() : 0);
+//     queue_config config;
+//     config.on_change = journal.listener();
+//     track_queue queue(config);               // or track_queue::restore(snapshot, config)
+//     queue.enqueue({item});                   // the event is moved into a buffer, nothing more
+//     co_await journal.async_flush(asio::use_awaitable);  // everything recorded so far is committed
+//
+// Why: serializing each event to JSON and handing it to the store on the
+// caller's thread cost a queue mutation more than 100 times its own price.
+// Here the caller moves the event into a buffer under a short spin lock. The store
+// is asked to write at most once per batch: the first event recorded while no
+// write is in flight submits one; the store's thread then swaps the whole
+// buffer out, serializes it and appends it in one operation (a batching store
+// also groups it with other sessions' appends into one commit). Events that
+// arrive meanwhile form the next batch, submitted when the write completes.
+//
+// Acknowledgement stays exact: durable_version() only ever reports versions
+// whose append has been committed, and async_flush completes once every event
+// recorded before the call is committed. A crash can lose only events beyond
+// durable_version().
+#pragma once
+
+#include <hanabi/detail/config.hpp>
+#include <hanabi/diagnostics.hpp>
+#include <hanabi/logger.hpp>
+#include <hanabi/queue/queue_event.hpp>
+#include <hanabi/storage/records.hpp>
+#include <hanabi/storage/store.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <optional>
+#include <vector>
+
+namespace hanabi::detail {
+
+/// A lock for sections of a few instructions (a push_back, a swap): one atomic exchange to take it, a
+/// plain release store to give it back, where std::mutex needs two atomic read-modify-writes. A
+/// waiter yields its thread rather than burn it, in case the holder was preempted.
+class spin_lock {
+ public:
+  void lock() noexcept {
+    while (held_.exchange(true, std::memory_order_acquire))
+      while (held_.load(std::memory_order_relaxed)) std::this_thread::yield();
+  }
+  void unlock() noexcept { held_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> held_{false};
+};
+
+/// The journal's shared state: kept alive by the journal, the queue's listener and the write in flight.
+class queue_journal_state : public std::enable_shared_from_this<queue_journal_state> {
+ public:
+  using flush_handler = boost::asio::any_completion_handler<void(error_code, std::uint64_t)>;
+
+  HANABI_DECL queue_journal_state(storage::store& store, storage::session_key key, std::uint64_t durable_version,
+                                  logger log);
+
+  HANABI_DECL void record(queue_event event);
+  HANABI_DECL void add_waiter(flush_handler handler);
+  std::uint64_t durable_version() const noexcept { return durable_.load(std::memory_order_acquire); }
+  HANABI_DECL std::uint64_t recorded_version() const;
+  HANABI_DECL std::optional<failure> failed() const;
+
+ private:
+  struct waiter {
+    std::uint64_t version;  // complete once this version is durable
+    flush_handler handler;
+  };
+
+  HANABI_DECL void submit_write();
+  HANABI_DECL result<storage::journal_status> write_batch(storage_core& core);
+  HANABI_DECL void written(error_code ec, storage::journal_status status);
+  HANABI_DECL void complete(waiter w, error_code ec, std::uint64_t version) const;
+
+  storage::store& store_;
+  const storage::session_key key_;
+  const logger log_;
+  diagnostics diag_;                   // of the one write in flight
+  std::vector<queue_event> batch_;     // taken by the write in flight; store thread only
+  mutable spin_lock mutex_;
+  std::vector<queue_event> pending_;   // recorded, not yet taken by a write
+  std::uint64_t recorded_;
+  bool writing_ = false;               // a write is submitted and has not completed
+  std::optional<failure> failed_;
+  std::vector<waiter> waiters_;
+  std::atomic<std::uint64_t> durable_;
+};
+
+}  // namespace hanabi::detail
+
+namespace hanabi::storage {
+
+/// Construction parameters of a queue_journal.
+struct queue_journal_config {
+  /// Where a failed write is reported (the journal then stops; see queue_journal::failed).
+  hanabi::logger log;
+};
+
+/// Journals one session's queue into a store. See the file comment.
+///
+/// Threading: listener() and record() may be called from any thread, one event at a time in version
+/// order (the queue's own thread or strand, as on_change does); they never block on the disk. The
+/// other members may be called from any thread. Flush handlers run on their associated executor, by
+/// default the store's. The store must outlive the journal and every write it started (async_flush
+/// until it completes, then close the store).
+///
+/// Failure: if an append fails (the disk, a version that does not follow the stored one), the
+/// journal stops: later events are dropped, durable_version() stays where it was, pending and later
+/// flushes complete with the error. To resume, save a snapshot of the queue and start a new journal
+/// at its version.
+class queue_journal {
+ public:
+  /// Journals `key`'s queue, whose version `durable_version` the store already holds (0 for a new
+  /// session; a recovered session's session_record::version()).
+  HANABI_DECL queue_journal(store& s, session_key key, std::uint64_t durable_version, queue_journal_config config = {});
+
+  /// The callable to set as queue_config::on_change. It shares the journal's state, so it stays valid
+  /// even if the journal object is destroyed first.
+  std::function<void(queue_event)> listener() const {
+    return [state = state_](queue_event e) { state->record(std::move(e)); };
+  }
+
+  /// Records one change event: moves it into the buffer and, if no write is in flight, asks the store
+  /// for one. No JSON, no disk, no allocation once the buffer has grown to its working size.
+  void record(queue_event event) { state_->record(std::move(event)); }
+
+  /// The newest version whose event is committed (never one that is not).
+  std::uint64_t durable_version() const noexcept { return state_->durable_version(); }
+
+  /// The newest version recorded (durable or not).
+  std::uint64_t recorded_version() const { return state_->recorded_version(); }
+
+  /// Why the journal stopped, if it did.
+  std::optional<failure> failed() const { return state_->failed(); }
+
+  /// Completes once every event recorded before the call is committed, with the durable version.
+  /// Signature `void(error_code, std::uint64_t)`. Errors: the failure that stopped the journal.
+  template <class Token = boost::asio::deferred_t>
+  auto async_flush(Token&& token = {}) {
+    return boost::asio::async_initiate<Token, void(error_code, std::uint64_t)>(
+        [state = state_](auto handler) { state->add_waiter(std::move(handler)); }, token);
+  }
+
+ private:
+  std::shared_ptr<detail::queue_journal_state> state_;
+};
+
+}  // namespace hanabi::storage
+
+#ifdef HANABI_HEADER_ONLY
+#  include <hanabi/impl/storage_queue_journal.ipp>
+#endif
