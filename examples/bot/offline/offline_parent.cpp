@@ -66,7 +66,9 @@ offline_parent::offline_parent(boost::asio::io_context& io, std::shared_ptr<voic
                  .on_voice_server = [this](const hanabi::voice_server_update& u) { local_.on_voice_server(u); }});
 }
 
-offline_parent::~offline_parent() {
+offline_parent::~offline_parent() { shutdown(); }
+
+void offline_parent::shutdown() {
   for (auto& s : manager_.sessions())
     if (auto local = std::dynamic_pointer_cast<hanabi::local_session>(s)) local->close(hanabi::close_reason::shutdown);
   manager_.stop();

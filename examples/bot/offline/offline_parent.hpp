@@ -36,8 +36,10 @@ struct offline_parent_options {
 class offline_parent {
  public:
   offline_parent(boost::asio::io_context& io, std::shared_ptr<voice_world> world, offline_parent_options options);
-  /// Ends every session and stops the node (run the io_context a little afterwards to let the
-  /// players be deleted).
+  /// Ends every session and stops the node. Run the io_context a little afterwards, before
+  /// destroying this object: the sessions' last voice updates and player deletions are queued there.
+  void shutdown();
+  /// shutdown(), if it was not called.
   ~offline_parent();
   offline_parent(const offline_parent&) = delete;
   offline_parent& operator=(const offline_parent&) = delete;

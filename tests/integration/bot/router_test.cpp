@@ -39,8 +39,9 @@ struct parent_env {
   }
   ~parent_env() {
     runner.reset();
-    parent.reset();
+    parent->shutdown();
     io.run_for(200ms);
+    parent.reset();
   }
 
   bool run_until(const std::function<bool()>& done) {
