@@ -2,9 +2,16 @@
 // - request round trip over a parent/child link (p50, p99) against a raw Beast
 //   WebSocket echo with the same threading shape (caller thread -> client io
 //   thread -> server io thread -> back); goal: p50 <= 2x raw, p99 < 1 ms;
-// - start to 3 children registered, against 3 raw WebSocket connects.
+// - start to 3 children registered, against 3 raw WebSocket connects;
+// - a session command (a queue move) through remote_session to a child process, against the
+//   same command on a local_session and the raw echo; goal: p50 <= 2x raw, p99 < 1 ms.
+#include <hanabi/node/node.hpp>
+#include <hanabi/node/node_pool.hpp>
 #include <hanabi/remote/client.hpp>
 #include <hanabi/remote/server.hpp>
+#include <hanabi/session/local_session.hpp>
+#include <hanabi/session/remote_session.hpp>
+#include <hanabi/testing/fake_node.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,11 +24,20 @@
 
 #include <benchmark/benchmark.h>
 
+#include <fmt/format.h>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <thread>
 #include <vector>
+
+extern char** environ;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -269,5 +285,155 @@ void BM_three_children_registered(benchmark::State& state) {
   state.counters["vs_raw"] = link_total / raw_total;
 }
 BENCHMARK(BM_three_children_registered)->Iterations(50)->UseRealTime();
+
+// --- a session command through remote_session --------------------------------------------
+//
+// The command is a queue move (items 2 and 3 swap places, back and forth): a queue operation
+// with no Lavalink call, so the figures are the session layer's and the link's own cost.
+// Three measurements in one run: the command on a local_session in this process (called from
+// the benchmark thread, completing on the pool's strand), the same command through a
+// remote_session to a real child process (tools/session-child) holding a local_session, and
+// the raw WebSocket echo baseline of the same threading shape.
+
+const user_id bench_user{1001};
+const session_address bench_where{guild_id{4242}, channel_id{7007}};
+
+// A local_session on a fake node, its Discord voice answers simulated as the child does.
+struct local_rig {
+  io_thread io;
+  testing::fake_node fake{quiet_fake()};
+  std::shared_ptr<node> lavalink;
+  std::unique_ptr<node_pool> pool;
+  std::shared_ptr<local_session> s;
+
+  static testing::fake_node_options quiet_fake() {
+    testing::fake_node_options o;
+    o.log = logger::none();
+    return o;
+  }
+
+  local_rig() {
+    fake.start();
+    node_config c;
+    c.name = "fake";
+    c.url = fake.base_url();
+    c.password = secret{"youshallnotpass"};
+    c.user = user_id{99};
+    c.log = logger::none();
+    lavalink = std::make_shared<node>(io.ioc.get_executor(), c);
+    lavalink->async_run([](error_code) {});
+    pool_config pc;
+    pc.log = logger::none();
+    pool = std::make_unique<node_pool>(asio::make_strand(io.ioc), pc);
+    pool->add_node(lavalink);
+    while (pool->stats().nodes.empty() || !pool->stats().nodes.front().available)
+      std::this_thread::sleep_for(1ms);
+    local_session_config cfg;
+    cfg.bot = user_id{99};
+    cfg.search_prefix = "fakesearch:";
+    cfg.passthrough_prefixes = {"fake:"};
+    cfg.load_tracks = load_tracks_from(lavalink);
+    cfg.send_gateway = [this](const gateway_voice_update& op) {
+      s->on_voice_state_update({op.guild, user_id{99}, op.channel, "bench-voice"});
+      if (op.channel) s->on_voice_server_update({op.guild, "bench-token", std::string("bench.discord.media:443")});
+    };
+    std::promise<void> made;
+    asio::post(pool->get_executor(), [&] {
+      s = local_session::create(*pool, bench_where, cfg).value();
+      made.set_value();
+    });
+    made.get_future().wait();
+  }
+  ~local_rig() {
+    std::promise<void> closed;
+    asio::post(pool->get_executor(), [&] {
+      s->close(close_reason::shutdown);
+      closed.set_value();
+    });
+    closed.get_future().wait();
+    std::this_thread::sleep_for(50ms);
+    lavalink->cancel();
+  }
+};
+
+// Connects, fills the queue with three tracks, then times `samples` moves.
+std::vector<double> session_move_latencies(session& s, std::size_t samples) {
+  diagnostics d;
+  s.async_connect({bench_user}, d, asio::use_future).get();
+  for (const char* q : {"fake:track:a", "fake:track:b", "fake:track:c"})
+    s.async_play({q, bench_user}, d, asio::use_future).get();
+  std::vector<double> out;
+  out.reserve(samples);
+  for (std::size_t i = 0; i < samples; ++i) {
+    auto t = clock_type::now();
+    s.async_move({2, 3, bench_user}, d, asio::use_future).get();
+    out.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t).count());
+  }
+  return out;
+}
+
+// The parent: a control server, and a child process (hanabi-session-child) playing on a fake node.
+struct remote_rig {
+  io_thread io;
+  testing::fake_node fake{local_rig::quiet_fake()};
+  std::unique_ptr<remote::server> server;
+  pid_t child = -1;
+
+  remote_rig() {
+    fake.start();
+    remote::server_config sc;
+    sc.token = secret{"bench"};
+    sc.link.log = logger::none();
+    server = std::make_unique<remote::server>(io.ioc.get_executor(), sc, remote::link_handlers{});
+    auto port = server->listen().value().port();
+    auto exe = std::filesystem::path(HANABI_BINARY_DIR) / "tools/session-child/hanabi-session-child";
+    std::vector<std::string> args{exe.string(), "--parent", fmt::format("127.0.0.1:{}", port), "--token", "bench",
+                                  "--name", "child-1", "--bot-id", "98", "--node", fake.base_url(), "--password",
+                                  "youshallnotpass", "--search-prefix", "fakesearch:", "--passthrough", "fake:"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&child, argv[0], nullptr, nullptr, argv.data(), environ) != 0) throw std::runtime_error("spawn");
+    while (!server->find("child-1")) std::this_thread::sleep_for(1ms);
+  }
+  ~remote_rig() {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+    server->stop();
+  }
+};
+
+void BM_remote_session_round_trip(benchmark::State& state) {
+  const auto samples = static_cast<std::size_t>(state.max_iterations);
+  auto raw = raw_echo_latencies(samples);
+  std::vector<double> local;
+  {
+    local_rig l;
+    local = session_move_latencies(*l.s, samples);
+  }
+  remote_rig r;
+  auto s = remote_session::create(r.io.ioc.get_executor(), r.server->find("child-1"), bench_where, "child-1");
+  diagnostics d;
+  s->async_connect({bench_user}, d, asio::use_future).get();
+  for (const char* q : {"fake:track:a", "fake:track:b", "fake:track:c"})
+    s->async_play({q, bench_user}, d, asio::use_future).get();
+  std::vector<double> lat;
+  lat.reserve(samples);
+  for (auto _ : state) {
+    auto t = clock_type::now();
+    s->async_move({2, 3, bench_user}, d, asio::use_future).get();
+    lat.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t).count());
+  }
+  auto raw_p50 = percentile_us(raw, 0.50);
+  state.counters["p50_us"] = percentile_us(lat, 0.50);
+  state.counters["p99_us"] = percentile_us(lat, 0.99);
+  state.counters["raw_p50_us"] = raw_p50;
+  state.counters["raw_p99_us"] = percentile_us(raw, 0.99);
+  state.counters["local_p50_us"] = percentile_us(local, 0.50);
+  state.counters["local_p99_us"] = percentile_us(local, 0.99);
+  state.counters["p50_vs_raw"] = percentile_us(lat, 0.50) / raw_p50;
+  state.counters["p50_vs_local"] = percentile_us(lat, 0.50) / percentile_us(local, 0.50);
+}
+BENCHMARK(BM_remote_session_round_trip)->Iterations(10000)->UseRealTime();
 
 }  // namespace

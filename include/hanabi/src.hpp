@@ -12,3 +12,4 @@
 #include <hanabi/src/storage.hpp>
 #include <hanabi/src/remote.hpp>
 #include <hanabi/src/session.hpp>
+#include <hanabi/src/session_remote.hpp>

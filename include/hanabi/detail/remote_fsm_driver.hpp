@@ -15,6 +15,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <hanabi/detail/remote_stream.hpp>
+
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
@@ -28,7 +30,8 @@
 
 namespace hanabi::detail {
 
-using remote_ws = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+/// The link's WebSocket, over plain TCP or TLS (remote_stream).
+using remote_ws = boost::beast::websocket::stream<remote_stream>;
 
 class remote_link : public std::enable_shared_from_this<remote_link> {
  public:
@@ -67,6 +70,7 @@ class remote_link : public std::enable_shared_from_this<remote_link> {
   void on_strand_now(F&& f) {
     boost::asio::dispatch(ws_.get_executor(), [self = shared_from_this(), f = std::forward<F>(f)]() mutable { f(); });
   }
+  void accept_websocket();
   void start_core();
   void read();
   void on_read(error_code ec);

@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -102,8 +103,12 @@ class remote_client_state : public std::enable_shared_from_this<remote_client_st
     stream.expires_after(config_.link.handshake_timeout);
     auto [cec, ep] = co_await stream.async_connect(endpoints, nothrow);
     if (cec) co_return cec;
-    stream.expires_never();
-    remote_ws ws(std::move(stream));
+    error_code ignored;
+    stream.socket().set_option(tcp::no_delay(true), ignored);  // A command is one small frame: no Nagle delay.
+    auto transport = co_await secure(std::move(stream));
+    if (!transport) co_return transport.error().code;
+    transport->tcp_layer().expires_never();
+    remote_ws ws(std::move(*transport));
     boost::beast::websocket::stream_base::timeout t;
     t.handshake_timeout = config_.link.handshake_timeout;
     t.idle_timeout = boost::beast::websocket::stream_base::none();
@@ -129,6 +134,30 @@ class remote_client_state : public std::enable_shared_from_this<remote_client_st
     }
     link_.reset();
     co_return finished_reason;
+  }
+
+  // TLS when configured: verifies the parent's certificate against tls_host, with the handshake timeout.
+  boost::asio::awaitable<result<remote_stream>> secure(boost::beast::tcp_stream stream) {
+    if (!config_.tls) co_return remote_stream(std::move(stream));
+    remote_stream::tls tls(std::move(stream), *config_.tls);
+    const std::string& name = config_.tls_host.empty() ? config_.host : config_.tls_host;
+    // SNI takes DNS names only; an IP address is matched against the certificate's IP SANs.
+    error_code not_ip;
+    boost::asio::ip::make_address(name, not_ip);
+    if (not_ip) SSL_set_tlsext_host_name(tls.native_handle(), name.c_str());
+    if (config_.tls_verify) {
+      tls.set_verify_mode(boost::asio::ssl::verify_peer);
+      tls.set_verify_callback(boost::asio::ssl::host_name_verification(name));
+    } else {
+      tls.set_verify_mode(boost::asio::ssl::verify_none);
+    }
+    boost::beast::get_lowest_layer(tls).expires_after(config_.link.handshake_timeout);
+    auto [ec] = co_await tls.async_handshake(boost::asio::ssl::stream_base::client, nothrow);
+    if (ec) {
+      config_.link.log.warn("TLS handshake with the parent failed: {}", ec.message());
+      co_return failure{ec};
+    }
+    co_return remote_stream(std::move(tls));
   }
 
   remote_fsm_config fsm_config() const {

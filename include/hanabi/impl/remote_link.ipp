@@ -10,6 +10,7 @@
 #include <boost/asio/system_executor.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 namespace hanabi::detail {
 
@@ -41,14 +42,27 @@ HANABI_DECL remote_link::remote_link(remote_ws ws, remote_fsm_config fsm_config,
 
 HANABI_DECL void remote_link::run_accept() {
   on_strand([this] {
-    beast::get_lowest_layer(ws_).expires_never();
-    ws_.async_accept([self = shared_from_this()](error_code ec) {
+    auto& transport = ws_.next_layer();
+    if (!transport.is_tls()) return accept_websocket();
+    transport.tcp_layer().expires_after(config_.handshake_timeout);
+    transport.tls_stream().async_handshake(asio::ssl::stream_base::server, [self = shared_from_this()](error_code ec) {
       if (ec) {
-        self->config_.log.debug("websocket handshake failed: {}", ec.message());
+        self->config_.log.info("TLS handshake with a child failed: {}", ec.message());
         return self->finish(ec);
       }
-      self->start_core();
+      self->accept_websocket();
     });
+  });
+}
+
+HANABI_DECL void remote_link::accept_websocket() {
+  ws_.next_layer().tcp_layer().expires_never();
+  ws_.async_accept([self = shared_from_this()](error_code ec) {
+    if (ec) {
+      self->config_.log.debug("websocket handshake failed: {}", ec.message());
+      return self->finish(ec);
+    }
+    self->start_core();
   });
 }
 
@@ -210,7 +224,7 @@ void remote_link::finish(error_code transport_error) {
   up_.store(false, std::memory_order_release);
   timer_.cancel();
   error_code ignored;
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  ws_.next_layer().tcp_layer().socket().close(ignored);
   // Requests the core never saw (posted after the close) still get an answer.
   for (auto& [id, h] : waiting_) deliver(std::move(h), error::connection_closed, "the link is closed");
   waiting_.clear();

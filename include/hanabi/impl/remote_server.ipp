@@ -132,7 +132,9 @@ class remote_server_state : public std::enable_shared_from_this<remote_server_st
     fsm.heartbeat_interval = config_.heartbeat_interval;
     fsm.parent_id = config_.parent_id;
     std::weak_ptr<remote_server_state> weak = weak_from_this();
-    auto l = std::make_shared<remote_link>(remote_ws(std::move(socket)), std::move(fsm), config_.link, handlers_,
+    error_code ignored;
+    socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);  // A command is one small frame: no Nagle delay.
+    auto l = std::make_shared<remote_link>(transport(std::move(socket)), std::move(fsm), config_.link, handlers_,
                                            [weak](error_code why, const std::string&) {
                                              auto self = weak.lock();
                                              if (self && why == error::authentication_failed) ++self->rejected_tokens_;
@@ -143,6 +145,12 @@ class remote_server_state : public std::enable_shared_from_this<remote_server_st
       connections_.push_back(l);
     }
     l->run_accept();
+  }
+
+  remote_ws transport(boost::asio::ip::tcp::socket socket) {
+    boost::beast::tcp_stream tcp(std::move(socket));
+    if (!config_.tls) return remote_ws(remote_stream(std::move(tcp)));
+    return remote_ws(remote_stream(remote_stream::tls(std::move(tcp), *config_.tls)));
   }
 
   // A child that reconnects replaces its old link, which may not have noticed the drop yet.

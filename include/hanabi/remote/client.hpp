@@ -18,6 +18,7 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <memory>
@@ -50,6 +51,15 @@ struct client_config {
   std::chrono::milliseconds reconnect_max{5000};
   /// Limits and timeouts of the link.
   link_config link;
+  /// When set, the client dials with TLS using this context (e.g. ssl::context::tls_client with
+  /// the parent's CA added). The parent's certificate is verified against the context's trust
+  /// store and must name `tls_host` (an IP address or DNS name; empty = `host`). A parent whose
+  /// certificate does not verify is treated like any other failed dial: retried with backoff.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::string tls_host;
+  /// Verify the parent's certificate (the default). Off accepts any certificate: the link is
+  /// encrypted but the parent is not authenticated (the token still authenticates the child).
+  bool tls_verify = true;
 };
 
 class client {

@@ -19,6 +19,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -47,6 +48,10 @@ struct server_config {
   std::chrono::milliseconds heartbeat_interval{5000};
   /// Limits and timeouts of every link.
   link_config link;
+  /// When set, the server speaks TLS: every child must complete a TLS handshake against this
+  /// context (which holds the certificate chain and private key, e.g. ssl::context::tls_server)
+  /// before the WebSocket handshake. A failed TLS handshake closes the connection at once.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class server {

@@ -1,0 +1,1 @@
+#include <hanabi/src/session_remote.hpp>

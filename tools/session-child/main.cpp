@@ -1,0 +1,258 @@
+// hanabi-session-child: a child bot process. It dials the parent's control server, registers,
+// and holds music sessions for it: a Lavalink node, a node pool and a session host serving
+// the session ops (docs/REMOTE_PROTOCOL.md §11) with local sessions.
+//
+//   hanabi-session-child --parent HOST:PORT --token T --name N --bot-id ID
+//                        --node URL --password P
+//                        [--search-prefix ytsearch:] [--passthrough PREFIX]...
+//
+// It dials the parent once its Lavalink node is connected. There is no Discord here, so the child answers its own op 4 the way Discord does: a join gets
+// a voice state for the channel and a voice server update, a leave a voice state without a
+// channel. For tests of what Discord does on its own, it also serves one extra request:
+//   discord.voice_state {"guild", "channel": id or null}  -> the bot was dragged (or kicked), {}
+// SIGTERM/SIGINT close every session (close_reason::shutdown) and exit 0; a parent that refuses
+// the token exits 3; bad arguments exit 2.
+#include <hanabi/node/node.hpp>
+#include <hanabi/node/node_pool.hpp>
+#include <hanabi/remote/client.hpp>
+#include <hanabi/session/local_session.hpp>
+#include <hanabi/session/session_host.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asio = boost::asio;
+using namespace hanabi;
+
+namespace {
+
+struct options {
+  std::string parent_host;
+  unsigned short parent_port = 0;
+  std::string token;
+  std::string name;
+  user_id bot{};
+  std::string node_url;
+  std::string password;
+  std::string search_prefix = "ytsearch:";
+  std::vector<std::string> passthrough;
+};
+
+int usage() {
+  fmt::print(stderr,
+             "usage: hanabi-session-child --parent HOST:PORT --token T --name N --bot-id ID --node URL --password P\n"
+             "                            [--search-prefix PREFIX] [--passthrough PREFIX]...\n");
+  return 2;
+}
+
+bool parse_parent(std::string_view v, options& o) {
+  auto colon = v.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  o.parent_host = std::string(v.substr(0, colon));
+  auto port = v.substr(colon + 1);
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), o.parent_port);
+  return ec == std::errc{} && end == port.data() + port.size() && o.parent_port != 0;
+}
+
+std::optional<options> parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string_view key = argv[i];
+    std::string value = argv[i + 1];
+    if (key == "--parent") {
+      if (!parse_parent(value, o)) return std::nullopt;
+    } else if (key == "--token") {
+      o.token = value;
+    } else if (key == "--name") {
+      o.name = value;
+    } else if (key == "--bot-id") {
+      auto id = user_id::parse(value);
+      if (!id) return std::nullopt;
+      o.bot = *id;
+    } else if (key == "--node") {
+      o.node_url = value;
+    } else if (key == "--password") {
+      o.password = value;
+    } else if (key == "--search-prefix") {
+      o.search_prefix = value;
+    } else if (key == "--passthrough") {
+      o.passthrough.push_back(value);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (argc % 2 == 0 || o.parent_port == 0 || o.name.empty() || !o.bot || o.node_url.empty()) return std::nullopt;
+  return o;
+}
+
+/// The sessions of this bot and Discord's side of their voice connections. Lives on the pool's strand.
+class child_bot {
+ public:
+  child_bot(asio::io_context& io, const options& o, logger log)
+      : options_(o), log_(std::move(log)), pool_(asio::make_strand(io), pool_settings(log_)) {
+    node_config nc;
+    nc.name = "lavalink";
+    nc.url = o.node_url;
+    nc.password = secret{o.password};
+    nc.user = o.bot;
+    nc.log = log_.with_prefix("node");
+    lavalink_ = std::make_shared<node>(io.get_executor(), nc);
+    lavalink_->async_run([log = log_](error_code ec) { log.info("lavalink node stopped: {}", ec.message()); });
+    pool_.add_node(lavalink_);
+  }
+
+  /// Calls `ready` once the pool has a node that can take players: a child registers with the
+  /// parent only when it can hold sessions.
+  void when_ready(std::function<void()> ready) {
+    asio::post(pool_.get_executor(), [this, ready = std::move(ready)]() mutable {
+      auto stats = pool_.stats();
+      if (!stats.nodes.empty() && stats.nodes.front().available) return ready();
+      auto retry = std::make_shared<asio::steady_timer>(pool_.get_executor(), std::chrono::milliseconds(5));
+      retry->async_wait([this, retry, ready = std::move(ready)](error_code) mutable { when_ready(std::move(ready)); });
+    });
+  }
+
+  /// The session host's factory: a local session on the pool's strand.
+  void make_session(const session_request& r, session_factory_handler done) {
+    asio::post(pool_.get_executor(), [this, r, done = std::move(done)]() mutable {
+      auto made = local_session::create(pool_, r.address, session_config(r));
+      if (!made) return std::move(done)(made.error());
+      sessions_[r.address.guild] = *made;
+      std::move(done)(std::shared_ptr<session>(*made));
+    });
+  }
+
+  /// Discord moved the bot (channel set) or disconnected it (none).
+  void voice_state(guild_id g, std::optional<channel_id> channel) {
+    asio::post(pool_.get_executor(), [this, g, channel] {
+      if (auto s = find(g)) s->on_voice_state_update({g, options_.bot, channel, voice_session_id});
+    });
+  }
+
+  /// Closes every session (shutdown), gives their last REST calls a moment, then stops the node and `io`.
+  void shut_down(asio::io_context& io) {
+    asio::post(pool_.get_executor(), [this, &io] {
+      for (auto& [g, weak] : sessions_)
+        if (auto s = weak.lock()) s->close(close_reason::shutdown, "the child is shutting down");
+      sessions_.clear();
+      auto grace = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(200));
+      grace->async_wait([this, grace, &io](error_code) {
+        lavalink_->cancel();
+        io.stop();
+      });
+    });
+  }
+
+ private:
+  static constexpr const char* voice_session_id = "simulated-voice-session";
+
+  static pool_config pool_settings(const logger& log) {
+    pool_config c;
+    c.log = log.with_prefix("pool");
+    return c;
+  }
+
+  local_session_config session_config(const session_request& r) {
+    local_session_config cfg;
+    cfg.bot_name = options_.name;
+    cfg.bot = options_.bot;
+    cfg.lifetime = r.lifetime;
+    if (r.inactivity_timeout) cfg.inactivity_timeout = *r.inactivity_timeout;
+    if (r.paused_timeout) cfg.paused_timeout = *r.paused_timeout;
+    cfg.search_prefix = options_.search_prefix;
+    cfg.passthrough_prefixes = options_.passthrough;
+    cfg.load_tracks = load_tracks_from(lavalink_);
+    cfg.send_gateway = [this, g = r.address.guild](const gateway_voice_update& op) { answer_op4(g, op); };
+    cfg.log = log_.with_prefix("session");
+    return cfg;
+  }
+
+  // What Discord answers: a join gets both voice updates, a leave a state without a channel.
+  void answer_op4(guild_id g, const gateway_voice_update& op) {
+    auto s = find(g);
+    if (!s) return;
+    s->on_voice_state_update({g, options_.bot, op.channel, voice_session_id});
+    if (op.channel) s->on_voice_server_update({g, "simulated-voice-token", std::string("simulated.discord.media:443")});
+  }
+
+  std::shared_ptr<local_session> find(guild_id g) {
+    auto it = sessions_.find(g);
+    return it == sessions_.end() ? nullptr : it->second.lock();
+  }
+
+  options options_;
+  logger log_;
+  node_pool pool_;
+  std::shared_ptr<node> lavalink_;
+  std::map<guild_id, std::weak_ptr<local_session>> sessions_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto o = parse(argc, argv);
+  if (!o) return usage();
+  asio::io_context io(1);
+  logger log{log_level::warn, {}, o->name};
+  child_bot bot(io, *o, log);
+
+  session_host host([&bot](const session_request& r, session_factory_handler done) { bot.make_session(r, std::move(done)); },
+                    session_host_config{o->name, log});
+  remote::link_handlers handlers;
+  host.serve(handlers);
+  handlers.requests["discord.voice_state"] = [&bot](const nlohmann::json& args, remote::responder reply) {
+    auto g = guild_id::parse(args.value("guild", ""));
+    if (!g) return reply.fail(error::invalid_snowflake, "discord.voice_state.guild is not a snowflake");
+    std::optional<channel_id> channel;
+    if (auto c = args.find("channel"); c != args.end() && c->is_string()) {
+      auto id = channel_id::parse(c->get<std::string>());
+      if (!id) return reply.fail(error::invalid_snowflake, "discord.voice_state.channel is not a snowflake");
+      channel = *id;
+    }
+    bot.voice_state(*g, channel);
+    reply.ok();
+  };
+
+  remote::client_config cc;
+  cc.host = o->parent_host;
+  cc.port = o->parent_port;
+  cc.name = o->name;
+  cc.bot_id = o->bot;
+  cc.token = secret{o->token};
+  cc.capabilities = {"sessions", "discord.voice_state"};
+  cc.link.log = log.with_prefix("link");
+  remote::client client(io.get_executor(), cc, std::move(handlers));
+  host.set_upstream([&client](std::string op, nlohmann::json payload) { client.send_event(std::move(op), std::move(payload)); });
+
+  int status = 0;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](error_code ec, int) {
+    if (!ec) client.stop();
+  });
+  bot.when_ready([&] {
+    client.async_run([&](error_code ec) {
+      if (ec == error::authentication_failed || ec == error::protocol_version_mismatch) {
+        log.error("the parent refused this child: {}", ec.message());
+        status = 3;
+      }
+      signals.cancel();
+      bot.shut_down(io);
+    });
+  });
+  io.run();
+  return status;
+}
