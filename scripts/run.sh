@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# The main job: installs what is needed, builds, and runs the most complete program hanabi has.
-# Today that is `hanabi selftest`: an in-process fake Lavalink node driven by the hanabi CLI.
+# The main job: installs what is needed, builds, and runs the reference bot, hanabi-bot.
+#  - With HANABI_BOT_CONFIG=path/to/bot.toml (tokens in the environment or the .env next to it,
+#    and a build that found DPP): the real bot, `hanabi-bot --config`.
+#  - Otherwise: the offline demo, `hanabi-bot --offline` running a script against the bundled
+#    fake Lavalink node; it ends by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/hanabi-ccache} CCACHE_BASEDIR=$PWD
 cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
   -DCMAKE_CXX_COMPILER=g++ -DHANABI_WERROR=ON -DHANABI_COMPILE_ASIO=ON >/dev/null
-cmake --build build/gcc -j "$(nproc)" --target hanabi_cli
-exec build/gcc/tools/cli/hanabi selftest "$@"
+cmake --build build/gcc -j "$(nproc)" --target hanabi-bot
+if [[ -n "${HANABI_BOT_CONFIG:-}" ]]; then
+  exec build/gcc/examples/bot/hanabi-bot --config "$HANABI_BOT_CONFIG" "$@"
+fi
+exec build/gcc/examples/bot/hanabi-bot --offline --script examples/bot/offline/demo.script "$@"

@@ -7,7 +7,9 @@ find_path(HANABI_TOMLPP_INCLUDE toml++/toml.h REQUIRED)
 set(hanabi_bot_dir ${CMAKE_CURRENT_LIST_DIR})
 add_library(hanabi_bot_core STATIC
   ${hanabi_bot_dir}/core/errors.cpp ${hanabi_bot_dir}/core/args.cpp ${hanabi_bot_dir}/core/config.cpp
-  ${hanabi_bot_dir}/core/render.cpp ${hanabi_bot_dir}/core/commands.cpp ${hanabi_bot_dir}/offline/script.cpp
-  ${hanabi_bot_dir}/offline/offline_gateway.cpp ${hanabi_bot_dir}/offline/script_runner.cpp)
+  ${hanabi_bot_dir}/core/render.cpp ${hanabi_bot_dir}/core/commands.cpp
+  ${hanabi_bot_dir}/core/requests.cpp ${hanabi_bot_dir}/core/local_sessions.cpp ${hanabi_bot_dir}/core/router.cpp ${hanabi_bot_dir}/offline/script.cpp
+  ${hanabi_bot_dir}/offline/offline_gateway.cpp ${hanabi_bot_dir}/offline/script_runner.cpp
+  ${hanabi_bot_dir}/offline/offline_parent.cpp)
 target_include_directories(hanabi_bot_core PUBLIC ${hanabi_bot_dir} ${HANABI_TOMLPP_INCLUDE})
 target_link_libraries(hanabi_bot_core PUBLIC hanabi::hanabi PRIVATE hanabi_project_options)

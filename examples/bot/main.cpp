@@ -2,14 +2,14 @@
 // project README and bot.example.toml).
 //
 //   hanabi-bot --config bot.toml --check     validate the config and its secrets, then exit
-//   hanabi-bot --offline [--script FILE]     parent + two children against the bundled fake
+//   hanabi-bot --offline [--script FILE]     the parent bot against the bundled fake
 //                                            Lavalink node, no Discord and no tokens; commands
 //                                            come from FILE or standard input
 //
 // Exit codes: 0 success, 1 runtime failure, 2 bad config (or a missing secret), 3 bad command
 // line, 4 an offline script had lines that did not run.
 #include "core/config.hpp"
-#include "offline/offline_gateway.hpp"
+#include "offline/offline_parent.hpp"
 #include "offline/script_runner.hpp"
 
 #include <hanabi/testing/fake_node.hpp>
@@ -18,12 +18,14 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <fmt/format.h>
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -42,10 +44,10 @@ constexpr const char* usage = R"(usage:
   hanabi-bot --config FILE --check [--child NAME]
       Validate FILE and the secrets the parent (or child NAME) needs, then exit.
   hanabi-bot --offline [--script FILE]
-      Run a parent and two children against a bundled fake Lavalink node, with no Discord
+      Run the parent bot against a bundled fake Lavalink node, with no Discord
       and no tokens. Commands are read from FILE, or from standard input, one per line:
         /play query:"emusearch:lofi" user:11 voice:101
-        @child-1 button:np_skip user:11
+        @hanabi button:np_skip user:11
         wait 2s
   hanabi-bot --help | --version
 
@@ -114,7 +116,8 @@ int check_config(const options& o) {
 // Runs the script's lines on `io`, read by a thread of their own: the bots keep running while the
 // console waits for the next line or a `wait` line lets time pass. Returns the lines that did not
 // run; returns once the script has ended and `io` has nothing left to do.
-int run_script(asio::io_context& io, bot::offline::script_runner& runner, std::istream& in, const std::string& name) {
+int run_script(asio::io_context& io, bot::offline::script_runner& runner, std::istream& in, const std::string& name,
+               std::function<void()> on_end) {
   auto guard = asio::make_work_guard(io);
   int failures = 0;  // touched on io's thread only
   std::thread reader([&] {
@@ -129,13 +132,18 @@ int run_script(asio::io_context& io, bot::offline::script_runner& runner, std::i
       }));
       std::this_thread::sleep_for(wait.get());
     }
-    asio::post(io, [&guard] { guard.reset(); });
+    asio::post(io, [&guard, &on_end] {
+      guard.reset();
+      on_end();
+    });
   });
   io.run();
   reader.join();
   return failures;
 }
 
+// The parent bot (every session local to it) against the bundled fake node. The children as
+// processes of their own are not wired yet.
 int run_offline(const options& o) {
   std::ifstream file;
   if (o.script) {
@@ -148,19 +156,22 @@ int run_offline(const options& o) {
 
   asio::io_context io;
   auto world = std::make_shared<bot::offline::voice_world>();
-  std::vector<std::unique_ptr<bot::offline::offline_gateway>> gateways;
-  std::map<std::string, bot::offline::offline_gateway*> by_name;
-  std::uint64_t user = 900;
-  for (const char* name : {"hanabi", "child-1", "child-2"}) {
-    bot::offline::offline_options options;
-    options.name = name;
-    options.self = hanabi::user_id{++user};
-    gateways.push_back(std::make_unique<bot::offline::offline_gateway>(io.get_executor(), world, std::move(options)));
-    by_name[name] = gateways.back().get();
-  }
-  bot::offline::script_runner runner("hanabi", by_name);
+  bot::offline::offline_parent_options parent_options;
+  parent_options.node_url = node.base_url();
+  bot::offline::offline_parent parent(io, world, std::move(parent_options));
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (!parent.ready() && std::chrono::steady_clock::now() < limit) io.run_for(std::chrono::milliseconds{5});
+  if (!parent.ready()) return fmt::print(stderr, "the fake node did not answer\n"), runtime_failure;
+
+  bot::offline::script_runner runner("hanabi", {{"hanabi", &parent.gateway()}});
   std::istream& in = o.script ? static_cast<std::istream&>(file) : std::cin;
-  const int failures = run_script(io, runner, in, o.script.value_or("stdin"));
+  asio::steady_timer grace(io);
+  const int failures = run_script(io, runner, in, o.script.value_or("stdin"), [&] {
+    // The sessions leave, then the last voice updates and player deletions get a moment to run.
+    parent.shutdown();
+    grace.expires_after(std::chrono::milliseconds{300});
+    grace.async_wait([&io](hanabi::error_code) { io.stop(); });
+  });
   node.stop();
   return failures == 0 ? ok : bad_script;
 }

@@ -17,6 +17,10 @@ class category final : public boost::system::error_category {
       case errc::unknown_choice: return "the value is not one of the allowed choices";
       case errc::page_out_of_range: return "the page does not exist";
       case errc::malformed_snowflake: return "the value is not a Discord id or mention";
+      case errc::not_allowed: return "you are not allowed to do that";
+      case errc::not_in_voice: return "you are not in a voice channel";
+      case errc::conflicting_options: return "these options cannot be used together";
+      case errc::missing_option: return "a required option is missing";
       case errc::config_unreadable: return "the file cannot be read";
       case errc::config_syntax: return "the TOML does not parse";
       case errc::config_missing_key: return "a required key is missing";

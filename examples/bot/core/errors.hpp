@@ -35,6 +35,14 @@ enum class errc : int {
   page_out_of_range,
   /// A user, channel or role is not a snowflake or a mention of one.
   malformed_snowflake,
+  /// The command needs the DJ role (or, for /connect bot, the owner).
+  not_allowed,
+  /// The user is in no voice channel of the guild.
+  not_in_voice,
+  /// Options that exclude each other, or a value that would do nothing (`/skip by:0`).
+  conflicting_options,
+  /// A required option is missing.
+  missing_option,
 
   // --- Configuration (2xx) ---
   /// The config or .env file cannot be read.

@@ -1,0 +1,80 @@
+#include "local_sessions.hpp"
+
+#include <boost/asio/append.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include <utility>
+
+namespace bot {
+
+local_sessions::local_sessions(hanabi::node_pool& pool, gateway& gw, local_sessions_options options)
+    : pool_(pool), gateway_(gw), options_(std::move(options)) {}
+
+hanabi::local_session_factory local_sessions::factory() {
+  return [this](hanabi::session_address where, hanabi::user_id by, hanabi::diagnostics& diag,
+                hanabi::session_handler<std::shared_ptr<hanabi::session>> handler) {
+    asio::post(pool_.get_executor(), [this, where, by, &diag, h = std::move(handler)]() mutable {
+      create(where, by, diag, std::move(h));
+    });
+  };
+}
+
+hanabi::local_session_config local_sessions::session_config() const {
+  hanabi::local_session_config cfg;
+  cfg.bot_name = options_.bot_name;
+  cfg.bot = gateway_.self();
+  cfg.search_prefix = options_.search_prefix;
+  cfg.inactivity_timeout = options_.inactivity_timeout;
+  cfg.load_tracks = options_.load_tracks;
+  cfg.log = options_.log;
+  // The gateway is used from its own executor only.
+  cfg.send_gateway = [gw = &gateway_](const hanabi::gateway_voice_update& op) {
+    asio::post(gw->get_executor(), [gw, op] { gw->send_voice_update(op); });
+  };
+  return cfg;
+}
+
+// On the pool's strand (local_session::create must run there).
+void local_sessions::create(hanabi::session_address where, hanabi::user_id by, hanabi::diagnostics& diag,
+                            hanabi::session_handler<std::shared_ptr<hanabi::session>> handler) {
+  auto made = hanabi::local_session::create(pool_, where, session_config());
+  if (!made) {
+    diag = made.error().diag;
+    asio::post(pool_.get_executor(), asio::append(std::move(handler), made.error().code, std::shared_ptr<hanabi::session>{}));
+    return;
+  }
+  auto session = *made;
+  {
+    std::lock_guard lock(mutex_);
+    by_guild_[where.guild] = session;
+  }
+  session->async_connect({.by = by}, diag,
+                         [session, ex = pool_.get_executor(), h = std::move(handler)](hanabi::error_code ec, hanabi::session_state) mutable {
+                           if (ec) {
+                             session->close(hanabi::close_reason::voice_lost, "could not join the voice channel");
+                             return asio::post(ex, asio::append(std::move(h), ec, std::shared_ptr<hanabi::session>{}));
+                           }
+                           // Through the handler's own executor: it may resume a coroutine.
+                           asio::post(ex, asio::append(std::move(h), ec, std::shared_ptr<hanabi::session>(session)));
+                         });
+}
+
+std::shared_ptr<hanabi::local_session> local_sessions::find(hanabi::guild_id guild) {
+  std::lock_guard lock(mutex_);
+  auto it = by_guild_.find(guild);
+  if (it == by_guild_.end()) return nullptr;
+  auto s = it->second.lock();
+  if (!s) by_guild_.erase(it);
+  return s;
+}
+
+void local_sessions::on_voice_state(const hanabi::voice_state_update& u) {
+  if (auto s = find(u.guild)) s->on_voice_state_update(u);
+}
+
+void local_sessions::on_voice_server(const hanabi::voice_server_update& u) {
+  if (auto s = find(u.guild)) s->on_voice_server_update(u);
+}
+
+}  // namespace bot

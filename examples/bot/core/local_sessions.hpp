@@ -1,0 +1,63 @@
+// The sessions a bot process holds itself. It makes them (the local_session_factory a
+// hanabi::session_manager creates the parent's sessions with) and routes the bot's own voice
+// updates from its gateway to the session of their guild, and the sessions' op 4 to the gateway.
+//
+// Threading: factory() calls may come from any thread (they post to the pool's strand);
+// on_voice_state/on_voice_server may be called from any thread (local_session posts them to its
+// strand). Op 4 is posted to the gateway's executor. The pool and the gateway must outlive this
+// object, which must outlive its sessions.
+#pragma once
+
+#include "gateway.hpp"
+
+#include <hanabi/logger.hpp>
+#include <hanabi/node/node_pool.hpp>
+#include <hanabi/session/local_session.hpp>
+#include <hanabi/session/session_manager.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace bot {
+
+struct local_sessions_options {
+  /// The bot's configured name (session::bot()).
+  std::string bot_name = "parent";
+  /// Prepended to a play query that is not a URL (see local_session_config::search_prefix).
+  std::string search_prefix = "ytsearch:";
+  /// A session with nothing playing this long leaves (zero: the library's default).
+  std::chrono::milliseconds inactivity_timeout{std::chrono::minutes{5}};
+  /// Resolves queries (hanabi::load_tracks_from(node) for one node).
+  hanabi::track_loader load_tracks;
+  hanabi::logger log = hanabi::logger::none();
+};
+
+class local_sessions {
+ public:
+  local_sessions(hanabi::node_pool& pool, gateway& gw, local_sessions_options options);
+
+  /// Creates a local_session at an address and joins its voice channel; the session manager's
+  /// way of making this bot's sessions.
+  hanabi::local_session_factory factory();
+
+  /// The bot's own voice updates, from its gateway.
+  void on_voice_state(const hanabi::voice_state_update& u);
+  void on_voice_server(const hanabi::voice_server_update& u);
+
+ private:
+  hanabi::local_session_config session_config() const;
+  void create(hanabi::session_address where, hanabi::user_id by, hanabi::diagnostics& diag,
+              hanabi::session_handler<std::shared_ptr<hanabi::session>> handler);
+  std::shared_ptr<hanabi::local_session> find(hanabi::guild_id guild);
+
+  hanabi::node_pool& pool_;
+  gateway& gateway_;
+  local_sessions_options options_;
+  std::mutex mutex_;  // guards by_guild_ (voice updates arrive on the gateway's executor)
+  std::map<hanabi::guild_id, std::weak_ptr<hanabi::local_session>> by_guild_;
+};
+
+}  // namespace bot
