@@ -5,10 +5,11 @@
 #  - Otherwise: the offline demo, `hanabi-bot --offline` running a script against the bundled
 #    fake Lavalink node; it ends by itself.
 set -euo pipefail
+# Same configuration as scripts/test.sh's first stage, so the two share one build directory.
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/hanabi-ccache} CCACHE_BASEDIR=$PWD
-cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
   -DCMAKE_CXX_COMPILER=g++ -DHANABI_WERROR=ON -DHANABI_COMPILE_ASIO=ON >/dev/null
 cmake --build build/gcc -j "$(nproc)" --target hanabi-bot
 if [[ -n "${HANABI_BOT_CONFIG:-}" ]]; then
