@@ -2,6 +2,8 @@
 // real processes (tools/remote-echo-child) or raw WebSocket peers that send
 // exactly the bytes a test needs. No assertion is about elapsed time: waits
 // have a generous safety limit and the assertions are about what happened.
+#include "io_thread.hpp"
+
 #include <hanabi/remote/client.hpp>
 #include <hanabi/remote/codec.hpp>
 #include <hanabi/remote/server.hpp>
@@ -36,31 +38,12 @@ namespace websocket = beast::websocket;
 using namespace hanabi;
 using namespace std::chrono_literals;
 
+using hanabi::test::eventually;
+using hanabi::test::io_thread;
+
 namespace {
 
 const std::string token = "integration-token";
-
-// Polls `done` until it holds; the limit only keeps a broken build from hanging CI.
-template <class Pred>
-bool eventually(Pred done, std::chrono::seconds limit = 30s) {
-  auto give_up = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
-}
-
-struct io_thread {
-  asio::io_context ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::thread thread{[this] { ioc.run(); }};
-  ~io_thread() {
-    work.reset();
-    ioc.stop();
-    thread.join();
-  }
-};
 
 // What the parent saw: events and downs, with their reasons.
 struct parent_log {

@@ -1,6 +1,8 @@
 // The control link over TLS: a child that trusts the parent's certificate
 // registers and its requests work end to end; a child that does not trust it
 // never registers, and its dial fails at the TLS handshake.
+#include "io_thread.hpp"
+
 #include <hanabi/remote/client.hpp>
 #include <hanabi/remote/server.hpp>
 #include <hanabi/testing/self_signed.hpp>
@@ -21,30 +23,12 @@ namespace ssl = boost::asio::ssl;
 using namespace hanabi;
 using namespace std::chrono_literals;
 
+using hanabi::test::eventually;
+using hanabi::test::io_thread;
+
 namespace {
 
 const std::string token = "tls-token";
-
-template <class Pred>
-bool eventually(Pred done, std::chrono::seconds limit = 30s) {
-  auto give_up = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
-
-struct io_thread {
-  asio::io_context ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::thread thread{[this] { ioc.run(); }};
-  ~io_thread() {
-    work.reset();
-    ioc.stop();
-    thread.join();
-  }
-};
 
 std::shared_ptr<ssl::context> server_context(const testing::tls_identity& id) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);

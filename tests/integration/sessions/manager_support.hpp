@@ -3,6 +3,8 @@
 // No assertion is about elapsed time: the limits only keep a broken build from hanging CI.
 #pragma once
 
+#include "io_thread.hpp"
+
 #include <hanabi/remote/server.hpp>
 #include <hanabi/session/session_types.hpp>
 
@@ -26,28 +28,6 @@ inline const std::string child_token = "manager-test-token";
 /// The guild most tests play in, and a voice channel's address in it (or in `g`).
 inline const guild_id test_guild{100};
 inline session_address at(std::uint64_t voice, guild_id g = test_guild) { return {g, channel_id{voice}}; }
-
-/// Polls `done` until it holds, or gives up after `limit` (returns false).
-template <class Pred>
-bool eventually(Pred done, std::chrono::seconds limit = std::chrono::seconds{30}) {
-  auto give_up = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
-  return true;
-}
-
-struct io_thread {
-  boost::asio::io_context ioc;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
-  std::thread thread{[this] { ioc.run(); }};
-  ~io_thread() {
-    work.reset();
-    ioc.stop();
-    thread.join();
-  }
-};
 
 /// A value several threads append to and the test reads.
 template <class T>

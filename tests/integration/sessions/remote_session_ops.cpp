@@ -4,6 +4,8 @@
 // without echoing a disconnect. The child's sessions here are scripted
 // doubles, so each case controls exactly what the child answers; the
 // conformance suite (remote_conformance.cpp) runs real local sessions.
+#include "io_thread.hpp"
+
 #include <hanabi/remote/client.hpp>
 #include <hanabi/remote/server.hpp>
 #include <hanabi/session/remote_session.hpp>
@@ -30,6 +32,9 @@ namespace asio = boost::asio;
 using namespace hanabi;
 using namespace std::chrono_literals;
 
+using hanabi::test::eventually;
+using hanabi::test::io_thread;
+
 namespace {
 
 const std::string token = "sessions-token";
@@ -37,27 +42,6 @@ const guild_id guild{81384788765712384};
 const channel_id voice_a{223456789012345678};
 const channel_id voice_b{223456789012345679};
 const user_id alice{111};
-
-template <class Pred>
-bool eventually(Pred done, std::chrono::seconds limit = 30s) {
-  auto give_up = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > give_up) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
-}
-
-struct io_thread {
-  asio::io_context ioc;
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  std::thread thread{[this] { ioc.run(); }};
-  ~io_thread() {
-    work.reset();
-    ioc.stop();
-    thread.join();
-  }
-};
 
 item_view item(std::string title) {
   item_view i;
