@@ -17,10 +17,6 @@ using namespace hanabi::test;
 
 namespace {
 
-const guild_id guild{100};
-
-session_address at(std::uint64_t voice) { return {guild, channel_id{voice}}; }
-
 // A child process's session side, in this process: a session_host whose sessions are recorded doubles.
 struct hosted_child {
   asio::io_context& ioc;
