@@ -52,10 +52,17 @@ bool node_could_not_answer(error_code ec) {
 }
 
 struct load_with_failover : std::enable_shared_from_this<load_with_failover> {
+  using handler_type = asio::any_completion_handler<void(error_code, protocol::load_result)>;
+  // The handler is moved in by the constructor: assigning an any_completion_handler from another
+  // one picks its converting constructor in Boost 1.81 and wraps it in itself without end.
+  load_with_failover(std::shared_ptr<const std::vector<std::shared_ptr<node>>> n, std::string id, diagnostics& d,
+                     handler_type h)
+      : nodes(std::move(n)), identifier(std::move(id)), diag(&d), handler(std::move(h)) {}
+
   std::shared_ptr<const std::vector<std::shared_ptr<node>>> nodes;
   std::string identifier;
   diagnostics* diag;
-  asio::any_completion_handler<void(error_code, protocol::load_result)> handler;
+  handler_type handler;
   std::size_t next = 0;
 
   void attempt() {
@@ -83,12 +90,7 @@ HANABI_DECL track_loader load_tracks_from(std::vector<std::shared_ptr<node>> nod
         std::move(h)(make_error_code(error::no_node_available), protocol::load_result{});
       });
     }
-    auto op = std::make_shared<load_with_failover>();
-    op->nodes = shared;
-    op->identifier = std::move(identifier);
-    op->diag = &d;
-    op->handler = std::move(h);
-    op->attempt();
+    std::make_shared<load_with_failover>(shared, std::move(identifier), d, std::move(h))->attempt();
   };
 }
 
