@@ -278,8 +278,8 @@ inline bool read_opaque(od::value& v, nlohmann::json& out, json_decode_context& 
   if (e) return ctx.fail(error::malformed_json, simdjson::error_message(e));
   while (!raw.empty() && is_json_space(raw.back()))
     raw.remove_suffix(1);
-  if (equals(raw, "{}")) {  // the usual pluginInfo/userData; the model's default already is one
-    if (!out.is_object() || !out.empty()) out = nlohmann::json::object();
+  if (equals(raw, "{}")) {  // the usual value: no parse
+    out = nlohmann::json::object();
     return true;
   }
   out = nlohmann::json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
@@ -294,6 +294,24 @@ inline bool read_opaque_object(od::value& v, nlohmann::json& out, json_decode_co
   if (t != od::json_type::object)
     return ctx.fail(error::unexpected_type, fmt::format("expected an object, got {}", json_type_name(v)));
   return read_opaque(v, out, ctx);
+}
+
+/// A track's or playlist's pluginInfo/userData: an object, where an empty one becomes null, the
+/// model's free "empty" (protocol::is_empty_object); `{}` is recognised by its bytes, with no parse.
+inline bool read_model_object(od::value& v, nlohmann::json& out, json_decode_context& ctx) {
+  od::object obj;
+  if (auto e = v.get_object().get(obj)) return fail_read(ctx, e, v, expect_object);
+  std::string_view raw;
+  if (auto e = obj.raw_json().get(raw)) return ctx.fail(error::malformed_json, simdjson::error_message(e));
+  while (!raw.empty() && is_json_space(raw.back())) raw.remove_suffix(1);
+  if (equals(raw, "{}")) {
+    out = nullptr;
+    return true;
+  }
+  out = nlohmann::json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
+  if (out.is_discarded()) return ctx.fail(error::malformed_json, "invalid JSON value");
+  if (out.empty()) out = nullptr;  // `{ }`
+  return true;
 }
 
 /// Calls on_field(key, value) for each member of `obj`; on_field returns false on failure.

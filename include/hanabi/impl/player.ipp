@@ -325,7 +325,7 @@ HANABI_DECL protocol::update_player player::restore_request(clock::time_point no
   if (track_) {
     protocol::update_player_track t;
     t.encoded = track_->encoded;
-    t.user_data = track_->user_data;
+    t.user_data = protocol::object_or_empty(track_->user_data);
     r.track = std::move(t);
     r.position = position_at(now);
     if (end_time_) r.end_time = *end_time_;

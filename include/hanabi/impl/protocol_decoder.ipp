@@ -55,8 +55,8 @@ inline bool read(od::value& v, p::track& out, json_decode_context& ctx) {
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
            if (equals(key, "encoded")) return req.seen(0), read(f, out.encoded, ctx);
            if (equals(key, "info")) return req.seen(1), read(f, out.info, ctx);
-           if (equals(key, "pluginInfo")) return read_opaque_object(f, out.plugin_info, ctx);
-           if (equals(key, "userData")) return read_opaque_object(f, out.user_data, ctx);
+           if (equals(key, "pluginInfo")) return read_model_object(f, out.plugin_info, ctx);
+           if (equals(key, "userData")) return read_model_object(f, out.user_data, ctx);
            return true;
          }) &&
          req.check(ctx);
@@ -105,7 +105,7 @@ inline bool read(od::value& v, p::playlist_loaded& out, json_decode_context& ctx
   required_fields req(names);
   return for_each_field(v, ctx, [&](std::string_view key, od::value& f) {
            if (equals(key, "info")) return req.seen(0), read(f, out.info, ctx);
-           if (equals(key, "pluginInfo")) return read_opaque_object(f, out.plugin_info, ctx);
+           if (equals(key, "pluginInfo")) return read_model_object(f, out.plugin_info, ctx);
            if (equals(key, "tracks")) return req.seen(1), read(f, out.tracks, ctx);
            return true;
          }) &&

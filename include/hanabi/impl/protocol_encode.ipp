@@ -65,7 +65,10 @@ HANABI_DECL void to_json(nlohmann::json& j, const track_info& t) {
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const track& t) {
-  j = {{"encoded", t.encoded}, {"info", t.info}, {"pluginInfo", t.plugin_info}, {"userData", t.user_data}};
+  j = {{"encoded", t.encoded},
+       {"info", t.info},
+       {"pluginInfo", object_or_empty(t.plugin_info)},
+       {"userData", object_or_empty(t.user_data)}};
 }
 
 HANABI_DECL void to_json(nlohmann::json& j, const playlist_info& p) {
@@ -83,7 +86,7 @@ HANABI_DECL void to_json(nlohmann::json& j, const load_result& r) {
     void operator()(const track_loaded& l) const { j = {{"loadType", "track"}, {"data", l.track}}; }
     void operator()(const playlist_loaded& l) const {
       j = {{"loadType", "playlist"},
-           {"data", {{"info", l.info}, {"pluginInfo", l.plugin_info}, {"tracks", l.tracks}}}};
+           {"data", {{"info", l.info}, {"pluginInfo", object_or_empty(l.plugin_info)}, {"tracks", l.tracks}}}};
     }
     void operator()(const search_loaded& l) const { j = {{"loadType", "search"}, {"data", l.tracks}}; }
     void operator()(const nothing_loaded&) const { j = {{"loadType", "empty"}, {"data", nullptr}}; }

@@ -37,8 +37,8 @@ inline ojson track_info_json(const protocol::track_info& i) {
 inline ojson track_json(const protocol::track& t) {
   return ojson{{"encoded", t.encoded},
                {"info", track_info_json(t.info)},
-               {"pluginInfo", ojson::parse(t.plugin_info.dump())},
-               {"userData", ojson::parse(t.user_data.dump())}};
+               {"pluginInfo", ojson::parse(protocol::object_or_empty(t.plugin_info).dump())},
+               {"userData", ojson::parse(protocol::object_or_empty(t.user_data).dump())}};
 }
 
 inline std::string_view severity_name(protocol::severity s) noexcept {
@@ -64,7 +64,7 @@ inline ojson load_result_json(const protocol::load_result& r) {
       for (const auto& t : p.tracks) tracks.push_back(track_json(t));
       return {{"loadType", "playlist"},
               {"data", {{"info", {{"name", p.info.name}, {"selectedTrack", p.info.selected_track}}},
-                        {"pluginInfo", ojson::parse(p.plugin_info.dump())},
+                        {"pluginInfo", ojson::parse(protocol::object_or_empty(p.plugin_info).dump())},
                         {"tracks", std::move(tracks)}}}};
     }
     ojson operator()(const protocol::search_loaded& s) const {

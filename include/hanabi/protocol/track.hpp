@@ -33,14 +33,38 @@ struct track_info {
   friend bool operator==(const track_info&, const track_info&) = default;
 };
 
+/// The empty-object rule of the model's opaque JSON objects (`pluginInfo`, `userData`).
+///
+/// They are nearly always `{}` on the wire, and an empty `nlohmann::json` object still allocates its
+/// map: two per track would be 20,000 allocations in a 10,000-track playlist. So the model holds an
+/// empty one as null, which costs nothing:
+/// - null and `{}` mean the same thing, "empty", and compare equal in the model's `==`;
+/// - decoding `{}` (or an absent field) gives null;
+/// - every encoder writes `{}` for either, so nothing changes on the wire or in stored JSON.
+/// Writing into a null one works as into `{}`: `t.user_data["requester"] = "42"` makes it an object.
+inline bool is_empty_object(const nlohmann::json& j) noexcept { return j.is_null() || (j.is_object() && j.empty()); }
+
+/// `j` as it goes on the wire: `{}` for an empty (null) one, else `j` itself.
+inline nlohmann::json object_or_empty(const nlohmann::json& j) {
+  return j.is_null() ? nlohmann::json::object() : j;
+}
+
+/// Equality under the empty-object rule: null equals `{}`.
+inline bool same_object(const nlohmann::json& a, const nlohmann::json& b) {
+  return is_empty_object(a) ? is_empty_object(b) : a == b;
+}
+
 /// A playable track: the base64 blob Lavalink needs, plus what it decodes to.
 struct track {
   std::string encoded;  ///< Standard base64 with padding.
   track_info info;
-  nlohmann::json plugin_info = nlohmann::json::object();  ///< Opaque plugin fields; {} if none.
-  nlohmann::json user_data = nlohmann::json::object();    ///< Set by the client; not part of the blob.
+  nlohmann::json plugin_info;  ///< Opaque plugin fields; null = `{}` (see is_empty_object).
+  nlohmann::json user_data;    ///< Set by the client, not part of the blob; null = `{}` (see is_empty_object).
 
-  friend bool operator==(const track&, const track&) = default;
+  friend bool operator==(const track& a, const track& b) {
+    return a.encoded == b.encoded && a.info == b.info && same_object(a.plugin_info, b.plugin_info) &&
+           same_object(a.user_data, b.user_data);
+  }
 };
 
 /// `PlaylistInfo` of a playlist load result.
@@ -77,9 +101,11 @@ struct track_loaded {
 /// loadType "playlist": a playlist URL was resolved.
 struct playlist_loaded {
   playlist_info info;
-  nlohmann::json plugin_info = nlohmann::json::object();  ///< Opaque plugin fields; {} if none.
+  nlohmann::json plugin_info;  ///< Opaque plugin fields; null = `{}` (see is_empty_object).
   std::vector<protocol::track> tracks;
-  friend bool operator==(const playlist_loaded&, const playlist_loaded&) = default;
+  friend bool operator==(const playlist_loaded& a, const playlist_loaded& b) {
+    return a.info == b.info && same_object(a.plugin_info, b.plugin_info) && a.tracks == b.tracks;
+  }
 };
 
 /// loadType "search": the results of a search query, possibly none.

@@ -156,7 +156,8 @@ TEST_CASE("the info of every encoded-tracks record decodes as track_info", "[pro
     CHECK(t->encoded == rec.at("encoded").get<std::string>());
     CHECK(t->info.title == rec.at("info").at("title").get<std::string>());
     CHECK(t->info.length == rec.at("info").at("length").get<std::int64_t>());
-    CHECK(t->plugin_info == nlohmann::json::object());  // absent pluginInfo/userData default to {}
+    CHECK(t->plugin_info.is_null());  // absent pluginInfo/userData: empty, held as null (protocol/track.hpp)
+    CHECK(t->user_data.is_null());
   }
 }
 
