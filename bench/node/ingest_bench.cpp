@@ -13,7 +13,8 @@
 // The client's io_context runs on the benchmark thread and the time reported is that thread's CPU time
 // (CLOCK_THREAD_CPUTIME_ID: user + system, including the kernel's receive path), from the first read
 // to the last message delivered. The server's thread is not counted. Its writes are a few large
-// send() calls of prebuilt bytes, so both clients face the same server.
+// send() calls of prebuilt bytes, so both clients face the same server. `allocs_per_msg` counts the
+// client thread's operator new calls over the same span (a thread-local counter: no contention).
 //
 //   bench_node_ingest [--benchmark_repetitions=3]
 #include <hanabi/detail/url.hpp>
@@ -39,7 +40,9 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <cstdlib>
 #include <memory>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +52,18 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
+
+namespace {
+thread_local std::uint64_t thread_allocations = 0;  // operator new calls made by this thread
+}  // namespace
+
+void* operator new(std::size_t size) {
+  ++thread_allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc{};
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -173,10 +188,12 @@ double beast_ns_per_message = 0;
 struct drain_totals {
   double cpu_seconds = 0;
   double queued = 0;
+  std::uint64_t allocations = 0;
   std::int64_t drains = 0;
 
-  void add(double cpu, double queued_fraction, benchmark::State& state) {
+  void add(double cpu, std::uint64_t allocs, double queued_fraction, benchmark::State& state) {
     cpu_seconds += cpu;
+    allocations += allocs;
     queued += queued_fraction;
     ++drains;
     state.SetIterationTime(cpu);
@@ -185,6 +202,8 @@ struct drain_totals {
   void report(benchmark::State& state) const {
     state.SetItemsProcessed(drains * static_cast<std::int64_t>(backlog_messages));
     state.counters["cpu_ns_per_msg"] = ns_per_message();
+    state.counters["allocs_per_msg"] =
+        static_cast<double>(allocations) / static_cast<double>(drains * static_cast<std::int64_t>(backlog_messages));
     state.counters["queued"] = queued / static_cast<double>(drains);
     if (beast_ns_per_message > 0) state.counters["ratio_vs_beast"] = ns_per_message() / beast_ns_per_message;
   }
@@ -216,10 +235,11 @@ void ingest_beast_read(benchmark::State& state) {
     buffer.consume(buffer.size());
     const double queued = server().release_and_wait_until_queued();
     std::size_t remaining = backlog_messages;
+    const std::uint64_t allocs0 = thread_allocations;
     const double cpu0 = thread_cpu_seconds();
     beast_reader{ws, buffer, remaining}.start();
     ioc.run();
-    totals.add(thread_cpu_seconds() - cpu0, queued, state);
+    totals.add(thread_cpu_seconds() - cpu0, thread_allocations - allocs0, queued, state);
     if (remaining != 0) state.SkipWithError("the connection ended before the backlog was read");
   }
   totals.report(state);
@@ -256,10 +276,11 @@ void ingest_node_dispatch(benchmark::State& state) {
       break;
     }
     const double queued = server().release_and_wait_until_queued();
+    const std::uint64_t allocs0 = thread_allocations;
     const double cpu0 = thread_cpu_seconds();
     ioc.restart();
     ioc.run();
-    totals.add(thread_cpu_seconds() - cpu0, queued, state);
+    totals.add(thread_cpu_seconds() - cpu0, thread_allocations - allocs0, queued, state);
     if (remaining != 0) state.SkipWithError("the connection ended before the backlog was read");
     if (node.player_count() != backlog_guilds) state.SkipWithError("the mirror does not hold every guild");
     node.cancel();

@@ -8,6 +8,7 @@
 #include <hanabi/transport/rest_client.hpp>
 #include <hanabi/transport/ws_client.hpp>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,11 +26,20 @@ namespace detail {
 
 namespace http = boost::beast::http;
 
+/// The node's strand. Over an io_context's own executor it is made on that concrete executor: such
+/// a strand fits any_io_executor's inline storage, so the copies Asio and Beast make of the node's
+/// executor (several per message read) do not allocate a heap-held strand each, and reach the
+/// io_context without a second type-erased executor.
+inline asio::any_io_executor make_node_strand(asio::any_io_executor ex) {
+  if (const auto* io = ex.target<asio::io_context::executor_type>()) return asio::make_strand(*io);
+  return asio::make_strand(std::move(ex));
+}
+
 /// Everything a node owns. Shared by the node object and the coroutines running for it,
 /// so a node can be destroyed while they finish. Only touched on `strand`.
 struct node_impl {
   node_impl(asio::any_io_executor ex, node_config cfg)
-      : strand(asio::make_strand(std::move(ex))), config(std::move(cfg)), log(config.log.with_prefix(config.name)),
+      : strand(make_node_strand(std::move(ex))), config(std::move(cfg)), log(config.log.with_prefix(config.name)),
         url(parse_endpoint_url(config.url)), ws(strand),
         fsm(config.reconnect, config.resuming, config.session_id, std::random_device{}()),
         state_changed(strand), backoff_timer(strand) {
@@ -230,24 +240,30 @@ struct node_impl {
   // --- The lifecycle steps ---
 
   asio::awaitable<result<protocol::ready>> read_until_ready() {
-    for (;;) {
-      auto frame = co_await ws.read();
-      if (!frame) co_return frame.error();
-      if (auto r = handle(*frame)) co_return std::move(*r);
-      if (stop_requested) co_return failure{asio::error::operation_aborted};
-    }
+    std::optional<protocol::ready> ready;
+    const transport::ws_client::frame_handler on_frame = [&](const transport::ws_frame& frame) {
+      ready = handle(frame);
+      return !ready && !stop_requested;
+    };
+    auto r = co_await ws.read_each(on_frame);
+    if (!r) co_return r.error();
+    if (ready) co_return std::move(*ready);
+    co_return failure{asio::error::operation_aborted};
   }
 
+  // Every message of the connection is handled inside read_each's loop, on the strand, without a
+  // coroutine resumption per message: the coroutine wakes when the connection ends or stops.
   asio::awaitable<error_code> read_loop() {
-    for (;;) {
-      auto frame = co_await ws.read();
-      if (!frame) {
-        log.warn("WebSocket lost: {}", frame.error().what());
-        co_return frame.error().code;
-      }
-      if (auto r = handle(*frame)) log.warn("unexpected second ready (session {})", r->session_id);
-      if (stop_requested) co_return asio::error::operation_aborted;
+    const transport::ws_client::frame_handler on_frame = [this](const transport::ws_frame& frame) {
+      if (auto r = handle(frame)) log.warn("unexpected second ready (session {})", r->session_id);
+      return !stop_requested;
+    };
+    auto r = co_await ws.read_each(on_frame);
+    if (!r) {
+      log.warn("WebSocket lost: {}", r.error().what());
+      co_return r.error().code;
     }
+    co_return asio::error::operation_aborted;  // on_frame stopped: a stop was requested
   }
 
   asio::awaitable<error_code> configure_session() {

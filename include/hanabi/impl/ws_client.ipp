@@ -2,6 +2,10 @@
 
 #include <hanabi/transport/ws_client.hpp>
 
+#include <boost/asio/associated_allocator.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/message.hpp>
@@ -10,6 +14,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
+#include <exception>
 #include <variant>
 
 namespace hanabi::transport {
@@ -36,6 +41,7 @@ struct ws_client::impl {
       return s.async_write(asio::buffer(text.data(), text.size()), asio::redirect_error(asio::use_awaitable, ec));
     });
   }
+  asio::awaitable<error_code> read_each(const ws_client::frame_handler& on_frame, std::size_t max_frame_size);
   asio::awaitable<void> close(websocket::close_code code, error_code& ec) {
     return visit([&](auto& s) { return s.async_close(code, asio::redirect_error(asio::use_awaitable, ec)); });
   }
@@ -51,12 +57,70 @@ inline failure handshake_failure(unsigned status, bool lavalink, bool sent_passw
   return failure{error::unexpected_status, fmt::format("the upgrade got HTTP {}", status)};
 }
 
-template <class Stream>
-asio::awaitable<std::pair<std::size_t, bool>> read_some(Stream& ws, boost::beast::flat_buffer& buffer,
-                                                        error_code& ec) {
-  auto got = co_await ws.async_read_some(buffer, 64 * 1024, asio::redirect_error(asio::use_awaitable, ec));
-  co_return std::pair{got, ws.is_message_done()};
-}
+// The loop of read_each(): Beast read_some calls assembling one message at a time in `buffer`, and
+// on_frame called with each. A completion handler rather than a coroutine, so that a message costs
+// no coroutine frame and no resumption; it carries the awaiting coroutine's executor, cancellation
+// slot and allocator, so Beast completes every step on the node's strand.
+template <class Stream, class Handler>
+class read_each_op {
+ public:
+  read_each_op(Stream& ws, boost::beast::flat_buffer& buffer, const ws_client::frame_handler& on_frame,
+               std::size_t max_frame_size, Handler handler)
+      : ws_(&ws), buffer_(&buffer), on_frame_(&on_frame), max_frame_size_(max_frame_size),
+        handler_(std::move(handler)) {}
+
+  using executor_type = asio::associated_executor_t<Handler, typename Stream::executor_type>;
+  executor_type get_executor() const noexcept { return asio::get_associated_executor(handler_, ws_->get_executor()); }
+  using cancellation_slot_type = asio::associated_cancellation_slot_t<Handler>;
+  cancellation_slot_type get_cancellation_slot() const noexcept {
+    return asio::get_associated_cancellation_slot(handler_);
+  }
+  using allocator_type = asio::associated_allocator_t<Handler>;
+  allocator_type get_allocator() const noexcept { return asio::get_associated_allocator(handler_); }
+
+  void next_message() {
+    buffer_->clear();
+    total_ = 0;
+    oversized_ = false;
+    read_some();
+  }
+
+  void operator()(error_code ec, std::size_t n) {
+    if (ec) return std::move(handler_)(nullptr, ec);
+    total_ += n;
+    if (total_ > max_frame_size_) {
+      oversized_ = true;  // keep reading it to its end, without keeping it
+      buffer_->clear();
+    }
+    if (!ws_->is_message_done()) return read_some();
+    bool more = false;
+    try {
+      more = (*on_frame_)(frame());
+    } catch (...) {
+      return std::move(handler_)(std::current_exception(), error_code{});
+    }
+    if (!more) return std::move(handler_)(nullptr, error_code{});
+    next_message();
+  }
+
+ private:
+  void read_some() { ws_->async_read_some(*buffer_, 64 * 1024, std::move(*this)); }
+
+  ws_frame frame() {
+    if (oversized_) return ws_frame{{}, true, total_};
+    buffer_->prepare(ws_frame::padding);  // may move the bytes: view them afterwards
+    auto data = buffer_->cdata();
+    return ws_frame{std::string_view(static_cast<const char*>(data.data()), data.size()), false, total_};
+  }
+
+  Stream* ws_;
+  boost::beast::flat_buffer* buffer_;
+  const ws_client::frame_handler* on_frame_;
+  std::size_t max_frame_size_;
+  std::size_t total_ = 0;
+  bool oversized_ = false;
+  Handler handler_;
+};
 
 template <class Stream>
 void configure(Stream& ws, const ws_options& options, std::string session) {
@@ -83,6 +147,20 @@ void configure(Stream& ws, const ws_options& options, std::string session) {
 }
 
 }  // namespace ws_impl
+
+inline asio::awaitable<error_code> ws_client::impl::read_each(const ws_client::frame_handler& on_frame,
+                                                             std::size_t max_frame_size) {
+  return visit([&](auto& s) {
+    using stream = std::decay_t<decltype(s)>;
+    // The arguments, not captures: the awaitable keeps them until it is awaited.
+    return asio::async_initiate<const asio::use_awaitable_t<>&, void(std::exception_ptr, error_code)>(
+        [](auto handler, stream* ws, boost::beast::flat_buffer* buffer, const ws_client::frame_handler* f,
+           std::size_t max) {
+          ws_impl::read_each_op<stream, decltype(handler)>(*ws, *buffer, *f, max, std::move(handler)).next_message();
+        },
+        asio::use_awaitable, &s, &buffer, &on_frame, max_frame_size);
+  });
+}
 
 inline asio::awaitable<void> ws_client::impl::handshake(const ws_options& options, std::string_view session,
                                                         websocket::response_type& response, error_code& ec) {
@@ -127,35 +205,12 @@ HANABI_DECL asio::awaitable<result<ws_handshake>> ws_client::connect(const ws_op
   co_return ws_handshake{response["Session-Resumed"] == "true"};
 }
 
-HANABI_DECL asio::awaitable<result<ws_frame>> ws_client::read() {
+HANABI_DECL asio::awaitable<result<void>> ws_client::read_each(const frame_handler& on_frame) {
   if (!open_) co_return failure{error::connection_closed, "the WebSocket is not open"};
-  auto& buffer = impl_->buffer;
-  buffer.clear();
-  error_code ec;
-  std::size_t total = 0;
-  bool oversized = false;
-  bool done = false;
-  while (!done) {
-    auto [n, finished] = co_await read_step(ec);
-    if (ec) {
-      open_ = false;
-      co_return detail::transport_failure(ec, "WebSocket read");
-    }
-    total += n;
-    done = finished;
-    if (total > max_frame_size_) {
-      oversized = true;
-      buffer.clear();
-    }
-  }
-  if (oversized) co_return ws_frame{{}, true, total};
-  buffer.prepare(ws_frame::padding);  // may move the bytes: view them afterwards
-  auto data = buffer.cdata();
-  co_return ws_frame{std::string_view(static_cast<const char*>(data.data()), data.size()), false, total};
-}
-
-HANABI_DECL asio::awaitable<std::pair<std::size_t, bool>> ws_client::read_step(error_code& ec) {
-  return impl_->visit([&](auto& ws) { return ws_impl::read_some(ws, impl_->buffer, ec); });
+  const error_code ec = co_await impl_->read_each(on_frame, max_frame_size_);
+  if (!ec) co_return result<void>{};
+  open_ = false;
+  co_return detail::transport_failure(ec, "WebSocket read");
 }
 
 HANABI_DECL asio::awaitable<result<bool>> ws_client::write(std::string_view text) {

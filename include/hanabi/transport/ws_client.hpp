@@ -20,6 +20,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,8 +72,16 @@ class ws_client {
   /// no `Lavalink-Api-Version: 4` -> not_lavalink.
   HANABI_DECL asio::awaitable<result<ws_handshake>> connect(const ws_options& options,
                                                             std::string_view resume_session);
-  /// Reads the next complete message.
-  HANABI_DECL asio::awaitable<result<ws_frame>> read();
+  /// Called with each message read_each() completes; returns false to stop reading.
+  using frame_handler = std::function<bool(const ws_frame&)>;
+
+  /// Reads messages one after another and calls `on_frame` with each, until the connection fails
+  /// or on_frame returns false. The loop runs in completion handlers on the stream's executor, not
+  /// as a coroutine: a message costs Beast's read and the call, and no coroutine resumption. A
+  /// frame's text is valid until the next read starts. Completes with nothing when on_frame stopped
+  /// it, with the transport failure when the connection failed; an exception thrown by on_frame
+  /// ends the loop and is rethrown to the awaiting coroutine. `on_frame` must outlive the call.
+  HANABI_DECL asio::awaitable<result<void>> read_each(const frame_handler& on_frame);
   /// Sends a text frame (Lavalink ignores client frames; used by tests and tools).
   HANABI_DECL asio::awaitable<result<bool>> write(std::string_view text);
   /// Closes gracefully with `code`; ignores errors.
@@ -85,7 +94,6 @@ class ws_client {
 
  private:
   struct impl;
-  asio::awaitable<std::pair<std::size_t, bool>> read_step(error_code& ec);
   asio::any_io_executor executor_;
   std::unique_ptr<impl> impl_;
   std::size_t max_frame_size_ = 0;
