@@ -5,6 +5,7 @@
 //   hanabi-session-child --parent HOST:PORT --token T --name N --bot-id ID
 //                        --node URL --password P
 //                        [--search-prefix ytsearch:] [--passthrough PREFIX]...
+//                        [--state-event-interval-ms MS]   (session_host_config::state_event_interval)
 //
 // It dials the parent once its Lavalink node is connected. There is no Discord here, so the child answers its own op 4 the way Discord does: a join gets
 // a voice state for the channel and a voice server update, a leave a voice state without a
@@ -50,12 +51,14 @@ struct options {
   std::string password;
   std::string search_prefix = "ytsearch:";
   std::vector<std::string> passthrough;
+  std::chrono::milliseconds state_event_interval = session_host_config{}.state_event_interval;
 };
 
 int usage() {
   fmt::print(stderr,
              "usage: hanabi-session-child --parent HOST:PORT --token T --name N --bot-id ID --node URL --password P\n"
-             "                            [--search-prefix PREFIX] [--passthrough PREFIX]...\n");
+             "                            [--search-prefix PREFIX] [--passthrough PREFIX]...\n"
+             "                            [--state-event-interval-ms MS]\n");
   return 2;
 }
 
@@ -91,6 +94,11 @@ std::optional<options> parse(int argc, char** argv) {
       o.search_prefix = value;
     } else if (key == "--passthrough") {
       o.passthrough.push_back(value);
+    } else if (key == "--state-event-interval-ms") {
+      unsigned ms = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+      if (ec != std::errc{} || end != value.data() + value.size()) return std::nullopt;
+      o.state_event_interval = std::chrono::milliseconds(ms);
     } else {
       return std::nullopt;
     }
@@ -211,7 +219,7 @@ int main(int argc, char** argv) {
   child_bot bot(io, *o, log);
 
   session_host host([&bot](const session_request& r, session_factory_handler done) { bot.make_session(r, std::move(done)); },
-                    session_host_config{o->name, log});
+                    session_host_config{o->name, log, o->state_event_interval});
   remote::link_handlers handlers;
   host.serve(handlers);
   handlers.requests["discord.voice_state"] = [&bot](const nlohmann::json& args, remote::responder reply) {
