@@ -39,6 +39,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <memory>
 #include <thread>
@@ -138,6 +139,29 @@ class echo_client {
       });
     });
     done.get_future().wait();
+  }
+
+  /// `n` round trips chained on the io thread (each reply starts the next write), so no
+  /// caller thread is woken per trip; the latency of each.
+  std::vector<double> chained_round_trips(const std::string& frame, std::size_t n) {
+    std::vector<double> out;
+    out.reserve(n);
+    std::promise<void> done;
+    std::function<void()> next = [&] {
+      if (out.size() == n) return done.set_value();
+      auto t = std::chrono::steady_clock::now();
+      ws_.async_write(asio::buffer(frame), [&, t](beast::error_code ec, std::size_t) {
+        if (ec) return done.set_value();
+        ws_.async_read(buf_, [&, t](beast::error_code, std::size_t) {
+          buf_.consume(buf_.size());
+          out.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t).count());
+          next();
+        });
+      });
+    };
+    asio::post(ws_.get_executor(), next);
+    done.get_future().wait();
+    return out;
   }
 
  private:
@@ -435,6 +459,27 @@ struct local_rig {
   }
 };
 
+/// `n` moves chained by their completion handlers, which run on the session's strand: no caller
+/// thread is woken per command, as in a bot whose command handlers run on the io thread.
+std::vector<double> chained_moves(session& s, std::size_t n) {
+  diagnostics d;
+  std::vector<double> out;
+  out.reserve(n);
+  std::promise<void> done;
+  std::function<void()> next = [&] {
+    if (out.size() == n) return done.set_value();
+    auto t = clock_type::now();
+    s.async_move({2, 3, bench_user}, d, [&, t](error_code ec) {
+      if (ec) return done.set_value();
+      out.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t).count());
+      next();
+    });
+  };
+  next();
+  done.get_future().wait();
+  return out;
+}
+
 // Connects, fills the queue with three tracks, then times `samples` moves.
 std::vector<double> session_move_latencies(session& s, std::size_t samples) {
   diagnostics d;
@@ -486,7 +531,8 @@ struct remote_rig {
 // The remote command is timed in a tight loop, as the echoes and the local session are (the
 // headline figures). Then, as a check against this shared machine's changing load, the command
 // and the cross-process echo alternate, one of each at a time, so both see the same moments
-// (the alt_* counters; both run colder that way, as each wakes after the other's turn).
+// (the alt_* counters; both run colder that way, as each wakes after the other's turn). Last,
+// both chained on their io threads, without a caller thread (chained_*).
 void remote_session_round_trip(benchmark::State& state, std::vector<std::string> child_options) {
   const auto samples = static_cast<std::size_t>(state.max_iterations);
   auto raw_in_process = raw_echo_latencies(samples);
@@ -512,6 +558,12 @@ void remote_session_round_trip(benchmark::State& state, std::vector<std::string>
     alt_raw.push_back(elapsed_us([&] { echo.client.round_trip(echo_frame); }));
     alt.push_back(elapsed_us(move));
   }
+  auto chained = chained_moves(*s, samples);
+  auto chained_raw = echo.client.chained_round_trips(echo_frame, samples);
+  state.counters["chained_p50_us"] = percentile_us(chained, 0.50);
+  state.counters["chained_p99_us"] = percentile_us(chained, 0.99);
+  state.counters["chained_raw_p50_us"] = percentile_us(chained_raw, 0.50);
+  state.counters["chained_p50_vs_raw"] = percentile_us(chained, 0.50) / percentile_us(chained_raw, 0.50);
   state.counters["alt_p50_us"] = percentile_us(alt, 0.50);
   state.counters["alt_raw_p50_us"] = percentile_us(alt_raw, 0.50);
   state.counters["alt_p50_vs_raw"] = percentile_us(alt, 0.50) / percentile_us(alt_raw, 0.50);
