@@ -91,7 +91,8 @@ class recovery_run : public std::enable_shared_from_this<recovery_run> {
     auto cfg = config_.session_config(where);
     cfg.bot_name = config_.bot_name;
     cfg.lifetime = lifetime_from_document(record.state);
-    cfg.on_queue_change = keeper->queue_listener();
+    keeper->configure(cfg);
+    cfg.restored_history = restored_history(record.actions);
     cfg.restored_queue = std::move(*queue);
     cfg.restored = std::move(*playback);
     const auto by = cfg.bot;
