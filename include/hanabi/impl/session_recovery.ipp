@@ -33,7 +33,7 @@ HANABI_DECL result<recovered_session> create_persisted_session(node_pool& pool, 
                                                                session_address where, local_session_config config,
                                                                persistence_config persistence) {
   auto keeper = session_persistence::create(store, {config.bot_name, where.guild, where.voice}, 0, std::move(persistence));
-  config.on_queue_change = keeper->queue_listener();
+  keeper->configure(config);
   auto created = local_session::create(pool, where, std::move(config));
   if (!created) return created.error();
   keeper->attach(*created);
