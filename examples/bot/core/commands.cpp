@@ -36,7 +36,8 @@ command_spec playlist_command() {
       command("rename", "Rename one of your playlists", {required_arg("name", "The playlist"), required_arg("new_name", "Its new name")}),
       command("import", "Save a Lavalink playlist (a URL) as a playlist",
               {required_arg("url", "The playlist URL"), required_arg("name", "The name to save it under")}),
-      command("export", "Post a playlist as a list of URLs", {required_arg("name", "The playlist")}),
+      command("export", "Get a playlist as a JSON file (hanabi's playlist format)",
+              {required_arg("name", "The playlist"), optional_arg("owner", "Whose (default: yours)", kind::user)}),
   };
   return c;
 }
