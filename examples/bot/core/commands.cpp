@@ -131,7 +131,7 @@ std::vector<command_spec> slash_commands(const std::vector<std::string>& bot_nam
       command("clear", "Remove every upcoming track"),
       command("dequeue", "Remove upcoming tracks by a rule",
               {{"rule", "Which tracks", kind::string, true, {"requester", "absent", "duplicates"}},
-               optional_arg("user", "The requester (rule: requester)", kind::user)}),
+               optional_arg("requester", "Whose tracks (rule: requester; default: yours)", kind::user)}),
       command("enqueue", "Enqueue a saved playlist",
               {required_arg("playlist", "Its name"), optional_arg("owner", "Whose (default: yours)", kind::user),
                optional_arg("mode", "Where the tracks go", kind::string, {"fifo", "next", "random", "interlace"}),

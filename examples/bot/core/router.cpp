@@ -189,12 +189,7 @@ router::reply router::run_on(const command_invocation& c, hanabi::session& s, ha
     co_return co_await skip(s, *a);
   }
   if (c.name == "back") co_return co_await skip(s, {.how = hanabi::skip_args::kind::back, .by = by});
-  if (c.name == "seek") {
-    auto a = seek_request(o, by);
-    if (!a) co_return fail_or(a);
-    co_return co_await attempt([&](auto& d, auto t) { return s.async_seek(*a, d, t); },
-                               [](std::int64_t ms) { return notice(fmt::format("Jumped to {}.", format_time(ms))); });
-  }
+  if (c.name == "seek") co_return co_await seek(c, s);
   if (c.name == "pause" || c.name == "resume") {
     const bool paused = c.name == "pause";
     co_return co_await attempt([&](auto& d, auto t) { return s.async_pause({.paused = paused, .by = by}, d, t); },
@@ -254,6 +249,24 @@ router::reply router::play(const command_invocation& c, hanabi::session& s) {
                                m.ephemeral = false;
                                return m;
                              });
+}
+
+// A time past the end is refused with the track's range; a jump (+30, -10) is clamped to the track.
+router::reply router::seek(const command_invocation& c, hanabi::session& s) {
+  auto a = seek_request(c.options, c.from.user);
+  if (!a) co_return render_error(a.error());
+  if (!a->relative) {
+    hanabi::diagnostics diag;
+    auto ec_current = co_await s.async_now_playing(diag, as_result);
+    auto& current = std::get<1>(ec_current);
+    if (!std::get<0>(ec_current) && current) {
+      const seek_target target{.relative = false, .ms = a->value};
+      auto resolved = resolve_seek(target, current->position, current->item.length);
+      if (!resolved) co_return render_error(resolved.error());
+    }
+  }
+  co_return co_await attempt([&](auto& d, auto t) { return s.async_seek(*a, d, t); },
+                             [](std::int64_t ms) { return notice(fmt::format("Jumped to {}.", format_time(ms))); });
 }
 
 router::reply router::skip(hanabi::session& s, hanabi::skip_args a) {

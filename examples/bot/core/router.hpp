@@ -115,6 +115,7 @@ class router {
                                                             message& refusal);
 
   reply play(const command_invocation& c, hanabi::session& s);
+  reply seek(const command_invocation& c, hanabi::session& s);
   reply skip(hanabi::session& s, hanabi::skip_args a);
   reply queue(const command_invocation& c, hanabi::session& s);
   reply now_playing(hanabi::session& s);

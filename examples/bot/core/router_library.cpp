@@ -54,10 +54,13 @@ std::string load_failure(const hanabi::protocol::load_result& loaded) {
 
 asio::awaitable<std::tuple<hanabi::error_code, hanabi::protocol::load_result>> router::load(std::string identifier,
                                                                                              hanabi::diagnostics& diag) {
-  auto loader = config_.load_tracks;
-  co_return co_await asio::async_initiate<decltype(as_result), void(hanabi::error_code, hanabi::protocol::load_result)>(
-      [loader](auto handler, std::string id, hanabi::diagnostics* d) { loader(std::move(id), *d, std::move(handler)); },
-      as_result, std::move(identifier), &diag);
+  // Named, not a temporary inside the co_await expression: GCC 12 mishandles those.
+  auto initiation = [this](auto handler, std::string id, hanabi::diagnostics* d) {
+    config_.load_tracks(std::move(id), *d, std::move(handler));
+  };
+  auto loaded = co_await asio::async_initiate<decltype(as_result), void(hanabi::error_code, hanabi::protocol::load_result)>(
+      initiation, as_result, std::move(identifier), &diag);
+  co_return loaded;
 }
 
 // --- /search -------------------------------------------------------------------------------------

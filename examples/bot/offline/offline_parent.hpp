@@ -37,6 +37,8 @@ struct offline_parent_options {
   hanabi::storage::store* store = nullptr;
   /// How long a /search menu accepts a pick.
   std::chrono::milliseconds search_timeout{std::chrono::seconds{30}};
+  /// How often the now-playing messages are refreshed between events.
+  std::chrono::milliseconds now_playing_interval{std::chrono::seconds{15}};
 };
 
 class offline_parent {
