@@ -17,11 +17,7 @@ namespace bot {
 
 namespace {
 
-using replies::as_result;
-using replies::attempt;
-using replies::notice;
-using replies::plural;
-using replies::played_text;
+using namespace replies;
 
 hanabi::repeat_mode next_repeat(hanabi::repeat_mode m) {
   switch (m) {

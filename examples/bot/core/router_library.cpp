@@ -17,11 +17,7 @@ namespace bot {
 
 namespace {
 
-using replies::as_result;
-using replies::attempt;
-using replies::notice;
-using replies::plural;
-using replies::played_text;
+using namespace replies;
 
 const message no_store = render_error("This bot keeps no playlists: it has no storage.");
 const message no_loader = render_error("This bot cannot load tracks: it has no Lavalink node.");
