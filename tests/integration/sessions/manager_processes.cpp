@@ -261,6 +261,36 @@ TEST_CASE("processes: a real child whose parent stays away leaves voice after it
   sup.async_stop(asio::use_future).get();
 }
 
+TEST_CASE("processes: a real child told to keep playing stays with its session while its parent is away, and is adopted",
+          "[sessions][manager][processes]") {
+  testing::fake_node fake;
+  fake.start();
+  io_thread io;
+  auto p = std::make_unique<music_parent>(io, fake.base_url(), parent_setup{});
+  const auto port = p->port;
+  shared_log<child_exit> exits;
+  // Both orphaned at the same moment with the same grace: child-2 leaving proves the grace is over.
+  supervisor sup(io.ioc.get_executor(), supervise({real_child({"child-1", child_bot(1), {}, 300ms, true}, port, fake),
+                                                   real_child({"child-2", child_bot(2), {}, 300ms}, port, fake)},
+                                                  exits));
+  REQUIRE(sup.start());
+  REQUIRE(p->has_children(2));
+  REQUIRE(p->open(at(1))->bot() == "parent");
+  play(*p->open(at(2)), "stays");
+  REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "stays"); }));
+
+  p.reset();
+  REQUIRE(eventually([&] { return exits.size() == 1; }));
+  CHECK(exits.items()[0].name == "child-2");
+  CHECK(sup.pid("child-1"));
+  CHECK(plays(fake, child_bot(1), at(2), "stays"));
+
+  music_parent again(io, fake.base_url(), parent_setup{.port = port});
+  REQUIRE(eventually([&] { return again.bot_at(channel_id{2}) == "child-1"; }));
+  CHECK(now_playing_title(*again.manager->find(channel_id{2})) == "stays");
+  sup.async_stop(asio::use_future).get();
+}
+
 TEST_CASE("processes: a real child with a bad token is rejected and counted, and exits", "[sessions][manager][processes]") {
   testing::fake_node fake;
   fake.start();
