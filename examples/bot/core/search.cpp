@@ -63,6 +63,11 @@ std::vector<hanabi::protocol::track> search_results(const hanabi::protocol::load
   return tracks;
 }
 
+std::string limit_text(std::chrono::milliseconds limit) {
+  const auto ms = limit.count();
+  return ms % 1000 == 0 ? fmt::format("{} s", ms / 1000) : fmt::format("{} ms", ms);
+}
+
 std::string search_menu_id(std::uint64_t id) { return fmt::format("{}{}", menu_kind, id); }
 
 std::optional<std::uint64_t> search_of(std::string_view custom_id) {
@@ -77,8 +82,7 @@ std::optional<std::uint64_t> search_of(std::string_view custom_id) {
 message render_search(std::uint64_t id, const std::vector<hanabi::protocol::track>& results,
                       std::chrono::milliseconds limit) {
   message m;
-  const auto ms = limit.count();
-  m.content = ms % 1000 == 0 ? fmt::format("Pick one within {} s:", ms / 1000) : fmt::format("Pick one within {} ms:", ms);
+  m.content = fmt::format("Pick one within {}:", limit_text(limit));
   m.embeds.push_back(results_embed(results));
   m.rows.push_back({{results_menu(id, results)}});
   m.ephemeral = true;

@@ -52,6 +52,8 @@ TEST_CASE("search_results offers at most 5 tracks of a search, a playlist or one
 }
 
 TEST_CASE("search menus: their custom ids, the pick, and the closed form") {
+  CHECK(limit_text(30s) == "30 s");
+  CHECK(limit_text(1500ms) == "1500 ms");
   CHECK(search_menu_id(12) == "search:12");
   CHECK(search_of("search:12") == 12u);
   CHECK_FALSE(search_of("search:"));
