@@ -7,6 +7,10 @@
 // tested with scripted children in manager_flow.cpp.
 #include "music_bots.hpp"
 
+#include <hanabi/testing/not_lavalink_server.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+
 #include <boost/asio/use_future.hpp>
 
 #include <catch2/catch.hpp>
@@ -289,6 +293,27 @@ TEST_CASE("processes: a real child told to keep playing stays with its session w
   REQUIRE(eventually([&] { return again.bot_at(channel_id{2}) == "child-1"; }));
   CHECK(now_playing_title(*again.manager->find(channel_id{2})) == "stays");
   sup.async_stop(asio::use_future).get();
+}
+
+TEST_CASE("processes: a real child stopped before its node is ready exits at SIGTERM, not at the SIGKILL after the grace",
+          "[sessions][manager][processes]") {
+  testing::fake_node fake;  // only for real_child's arguments: the child's node dials `silent` instead
+  io_thread io;
+  // A "node" that accepts and never answers: the child's dial proves its signal handler is installed.
+  asio::ip::tcp::acceptor silent(io.ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::socket dialer(io.ioc);
+  auto dialed = std::make_shared<std::promise<void>>();
+  silent.async_accept(dialer, [dialed](error_code) { dialed->set_value(); });
+  auto never_ready = real_child({"child-1", child_bot(1)}, testing::closed_port(), fake);
+  auto node = std::find(never_ready.args.begin(), never_ready.args.end(), "--node");
+  *std::next(node) = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  shared_log<child_exit> exits;
+  supervisor sup(io.ioc.get_executor(), supervise({never_ready}, exits));
+  REQUIRE(sup.start());
+  REQUIRE(dialed->get_future().wait_for(30s) == std::future_status::ready);
+  sup.async_stop(asio::use_future).get();
+  REQUIRE(exits.size() == 1);
+  CHECK(exits.items()[0].status == 0);
 }
 
 TEST_CASE("processes: a real child with a bad token is rejected and counted, and exits", "[sessions][manager][processes]") {
