@@ -289,22 +289,23 @@ struct linked {
   }
 };
 
-void report_echo(benchmark::State& state, const std::vector<double>& lat) {
-  state.counters["p50_us"] = percentile_us(lat, 0.50);
-  state.counters["p99_us"] = percentile_us(lat, 0.99);
+/// Sets the counters `<prefix>p50_us` and `<prefix>p99_us`.
+void report_percentiles(benchmark::State& state, const std::string& prefix, const std::vector<double>& lat) {
+  state.counters[prefix + "p50_us"] = percentile_us(lat, 0.50);
+  state.counters[prefix + "p99_us"] = percentile_us(lat, 0.99);
 }
 
 void BM_raw_websocket_echo(benchmark::State& state) {
   std::vector<double> lat;
   for (auto _ : state) lat = raw_echo_latencies(20000);
-  report_echo(state, lat);
+  report_percentiles(state, "", lat);
 }
 BENCHMARK(BM_raw_websocket_echo)->Iterations(1)->UseRealTime();
 
 void BM_raw_websocket_echo_cross_process(benchmark::State& state) {
   std::vector<double> lat;
   for (auto _ : state) lat = cross_process_echo_latencies(20000);
-  report_echo(state, lat);
+  report_percentiles(state, "", lat);
 }
 BENCHMARK(BM_raw_websocket_echo_cross_process)->Iterations(1)->UseRealTime();
 
@@ -560,26 +561,16 @@ void remote_session_round_trip(benchmark::State& state, std::vector<std::string>
   }
   auto chained = chained_moves(*s, samples);
   auto chained_raw = echo.client.chained_round_trips(echo_frame, samples);
-  state.counters["chained_p50_us"] = percentile_us(chained, 0.50);
-  state.counters["chained_p99_us"] = percentile_us(chained, 0.99);
-  state.counters["chained_raw_p50_us"] = percentile_us(chained_raw, 0.50);
-  state.counters["chained_p50_vs_raw"] = percentile_us(chained, 0.50) / percentile_us(chained_raw, 0.50);
-  state.counters["alt_p50_us"] = percentile_us(alt, 0.50);
-  state.counters["alt_raw_p50_us"] = percentile_us(alt_raw, 0.50);
-  state.counters["alt_p50_vs_raw"] = percentile_us(alt, 0.50) / percentile_us(alt_raw, 0.50);
-  auto raw_p50 = percentile_us(raw, 0.50);
-  state.counters["p50_us"] = percentile_us(lat, 0.50);
-  state.counters["p99_us"] = percentile_us(lat, 0.99);
   // raw_*: the echo across a process boundary, as the child is; raw_inproc_*: both ends here.
-  state.counters["raw_p50_us"] = raw_p50;
-  state.counters["raw_p99_us"] = percentile_us(raw, 0.99);
-  state.counters["raw_inproc_p50_us"] = percentile_us(raw_in_process, 0.50);
-  state.counters["raw_inproc_p99_us"] = percentile_us(raw_in_process, 0.99);
-  state.counters["p50_vs_raw_inproc"] = percentile_us(lat, 0.50) / percentile_us(raw_in_process, 0.50);
-  state.counters["local_p50_us"] = percentile_us(local, 0.50);
-  state.counters["local_p99_us"] = percentile_us(local, 0.99);
-  state.counters["p50_vs_raw"] = percentile_us(lat, 0.50) / raw_p50;
-  state.counters["p50_vs_local"] = percentile_us(lat, 0.50) / percentile_us(local, 0.50);
+  for (auto& [prefix, v] : {std::pair{"", &lat}, {"raw_", &raw}, {"raw_inproc_", &raw_in_process}, {"local_", &local},
+                            {"alt_", &alt}, {"alt_raw_", &alt_raw}, {"chained_", &chained}, {"chained_raw_", &chained_raw}})
+    report_percentiles(state, prefix, *v);
+  auto p50 = [](const std::vector<double>& v) { return percentile_us(v, 0.50); };
+  state.counters["p50_vs_raw"] = p50(lat) / p50(raw);
+  state.counters["p50_vs_raw_inproc"] = p50(lat) / p50(raw_in_process);
+  state.counters["p50_vs_local"] = p50(lat) / p50(local);
+  state.counters["alt_p50_vs_raw"] = p50(alt) / p50(alt_raw);
+  state.counters["chained_p50_vs_raw"] = p50(chained) / p50(chained_raw);
 }
 
 // The child as deployed: a command's state_changed event follows its answer, at most one per 50 ms.
