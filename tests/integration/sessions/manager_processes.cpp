@@ -244,28 +244,7 @@ TEST_CASE("processes: a restarted parent adopts the sessions its real children k
   sup.async_stop(asio::use_future).get();
 }
 
-TEST_CASE("processes: a real child whose parent stays away leaves voice after its grace and exits",
-          "[sessions][manager][processes]") {
-  testing::fake_node fake;
-  fake.start();
-  io_thread io;
-  auto p = std::make_unique<music_parent>(io, fake.base_url(), parent_setup{});
-  shared_log<child_exit> exits;
-  supervisor sup(io.ioc.get_executor(), supervise({real_child({"child-1", child_bot(1), {}, 300ms}, p->port, fake)}, exits));
-  REQUIRE(sup.start());
-  REQUIRE(p->has_children(1));
-  REQUIRE(p->open(at(1))->bot() == "parent");
-  play(*p->open(at(2)), "two");
-  REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "two"); }));
-
-  p.reset();
-  REQUIRE(eventually([&] { return exits.size() == 1; }));
-  CHECK(exits.items()[0].status == 0);  // it left on its own, not killed
-  CHECK_FALSE(plays(fake, child_bot(1), at(2), "two"));
-  sup.async_stop(asio::use_future).get();
-}
-
-TEST_CASE("processes: a real child told to keep playing stays with its session while its parent is away, and is adopted",
+TEST_CASE("processes: orphaned real children: one leaves voice and exits after its grace, one told to keep playing stays and is adopted",
           "[sessions][manager][processes]") {
   testing::fake_node fake;
   fake.start();
@@ -281,11 +260,14 @@ TEST_CASE("processes: a real child told to keep playing stays with its session w
   REQUIRE(p->has_children(2));
   REQUIRE(p->open(at(1))->bot() == "parent");
   play(*p->open(at(2)), "stays");
-  REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "stays"); }));
+  play(*p->open(at(3)), "leaves");
+  REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "stays") && plays(fake, child_bot(2), at(3), "leaves"); }));
 
   p.reset();
   REQUIRE(eventually([&] { return exits.size() == 1; }));
   CHECK(exits.items()[0].name == "child-2");
+  CHECK(exits.items()[0].status == 0);  // it left on its own, not killed
+  CHECK_FALSE(plays(fake, child_bot(2), at(3), "leaves"));
   CHECK(sup.pid("child-1"));
   CHECK(plays(fake, child_bot(1), at(2), "stays"));
 
