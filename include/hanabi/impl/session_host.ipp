@@ -235,6 +235,11 @@ inline result<session_request> read_session_request(const nlohmann::json& args) 
   };
   if (auto t = timeout("inactivity_timeout_ms", r.inactivity_timeout); !t) return t.error();
   if (auto t = timeout("paused_timeout_ms", r.paused_timeout); !t) return t.error();
+  if (auto text = args.find("text"); text != args.end()) {
+    auto id = channel_id::parse(text->is_string() ? text->get<std::string>() : std::string{});
+    if (!id) return failure{error::invalid_snowflake, "connect.text is not a snowflake"};
+    r.text_channel = *id;
+  }
   return r;
 }
 
@@ -266,6 +271,11 @@ session_host::~session_host() { state_->close(); }
 void session_host::set_upstream(upstream_sender send) { state_->set_upstream(std::move(send)); }
 
 std::vector<std::shared_ptr<session>> session_host::sessions() const { return state_->all(); }
+
+void session_host::add(std::shared_ptr<session> s) {
+  const session_request r{s->address()};
+  state_->adopt(r, std::move(s), [](const auto&) {});
+}
 
 void session_host::serve(remote::link_handlers& h) {
   namespace wire = detail::session_wire;

@@ -51,6 +51,9 @@ struct session_request {
   session_lifetime lifetime = session_lifetime::transient;
   std::optional<std::chrono::milliseconds> inactivity_timeout{};
   std::optional<std::chrono::milliseconds> paused_timeout{};
+  /// The text channel the parent's user typed the command in (connect's "text"), where the
+  /// application posts the session's messages; empty when the parent did not say.
+  std::optional<channel_id> text_channel{};
 };
 
 /// Completes a factory call with the new session, or the reason there is none (error::bot_busy...).
@@ -85,6 +88,11 @@ class session_host {
 
   /// The live sessions.
   HANABI_DECL std::vector<std::shared_ptr<session>> sessions() const;
+
+  /// Serves a session this process made itself, not through the factory: one recovered after a
+  /// restart (hanabi::async_recover). Like the factory's, it is listed in `sessions`, so the
+  /// parent re-adopts it when this child registers, and its events go upstream.
+  HANABI_DECL void add(std::shared_ptr<session> s);
 
  private:
   std::shared_ptr<detail::session_host_state> state_;
