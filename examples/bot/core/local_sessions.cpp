@@ -45,10 +45,7 @@ void local_sessions::create(hanabi::session_address where, hanabi::user_id by, h
     return;
   }
   auto session = *made;
-  {
-    std::lock_guard lock(mutex_);
-    by_guild_[where.guild] = session;
-  }
+  add(session);
   session->async_connect({.by = by}, diag,
                          [session, ex = pool_.get_executor(), h = std::move(handler)](hanabi::error_code ec, hanabi::session_state) mutable {
                            if (ec) {
@@ -58,6 +55,34 @@ void local_sessions::create(hanabi::session_address where, hanabi::user_id by, h
                            // Through the handler's own executor: it may resume a coroutine.
                            asio::post(ex, asio::append(std::move(h), ec, std::shared_ptr<hanabi::session>(session)));
                          });
+}
+
+hanabi::session_factory local_sessions::host_factory(created_hook on_created) {
+  return [this, on_created = std::move(on_created)](const hanabi::session_request& r, hanabi::session_factory_handler done) {
+    asio::post(pool_.get_executor(), [this, r, on_created, done = std::move(done)]() mutable {
+      auto cfg = session_config();
+      cfg.lifetime = r.lifetime;
+      if (r.inactivity_timeout) cfg.inactivity_timeout = *r.inactivity_timeout;
+      if (r.paused_timeout) cfg.paused_timeout = *r.paused_timeout;
+      std::shared_ptr<hanabi::session_persistence> keeper;
+      if (options_.store) {
+        keeper = hanabi::session_persistence::create(*options_.store, {options_.bot_name, r.address.guild, r.address.voice}, 0);
+        cfg.on_queue_change = keeper->queue_listener();
+      }
+      auto made = hanabi::local_session::create(pool_, r.address, cfg);
+      if (!made) return std::move(done)(made.error());
+      add(*made, keeper);
+      if (keeper) keeper->attach(*made);
+      if (on_created) on_created(*made, r);
+      std::move(done)(std::shared_ptr<hanabi::session>(*made));
+    });
+  };
+}
+
+void local_sessions::add(const std::shared_ptr<hanabi::local_session>& s, std::shared_ptr<hanabi::session_persistence> keeper) {
+  std::lock_guard lock(mutex_);
+  by_guild_[s->address().guild] = s;
+  if (keeper) keepers_[s->address().voice] = std::move(keeper);
 }
 
 std::shared_ptr<hanabi::local_session> local_sessions::find(hanabi::guild_id guild) {

@@ -144,7 +144,10 @@ router::reply router::run(const command_invocation& c) {
 
 asio::awaitable<std::shared_ptr<hanabi::session>> router::acquire(const command_invocation& c,
                                                                    hanabi::channel_id voice, message& refusal) {
-  if (auto found = sessions_.find(voice)) co_return found;
+  if (auto found = sessions_.find(voice)) {
+    follow(found, c.from.text_channel);  // an adopted session (a child that came back) is followed from its first use
+    co_return found;
+  }
   if (c.name != "connect" && c.name != "play") {
     refusal = render_error("Nothing is playing in your voice channel: start with /play.");
     co_return nullptr;
@@ -157,7 +160,7 @@ asio::awaitable<std::shared_ptr<hanabi::session>> router::acquire(const command_
   hanabi::diagnostics diag;
   // Named, not temporaries inside the co_await expression: GCC 12 mishandles those.
   const hanabi::session_address where{c.from.guild, voice};
-  hanabi::create_options options{.by = c.from.user, .bot = *bot};
+  hanabi::create_options options{.by = c.from.user, .bot = *bot, .text_channel = c.from.text_channel};
   auto ec_s = co_await sessions_.async_get_or_create(where, std::move(options), diag, as_result);
   auto& ec = std::get<0>(ec_s);
   auto& s = std::get<1>(ec_s);
@@ -165,7 +168,7 @@ asio::awaitable<std::shared_ptr<hanabi::session>> router::acquire(const command_
     refusal = render_error(hanabi::failure{ec, std::move(diag)});
     co_return nullptr;
   }
-  if (!s->is_remote()) follow(s, c.from.text_channel);
+  follow(s, c.from.text_channel);
   co_return s;
 }
 
@@ -362,6 +365,7 @@ void router::follow(const std::shared_ptr<hanabi::session>& s, hanabi::channel_i
   if (players_.count(voice)) return;
   auto& p = players_[voice];
   p.session = s;
+  p.remote = s->is_remote();
   p.text = text;
   p.subscription = s->subscribe([this, voice, ex = gateway_.get_executor()](const hanabi::session_event& e) {
     asio::post(ex, [this, voice, e] { on_session_event(voice, e); });
@@ -372,9 +376,16 @@ void router::on_session_event(hanabi::channel_id voice, const hanabi::session_ev
   auto done = [log = config_.log](std::exception_ptr ex) {
     if (ex) log.error("the now-playing message could not be updated");
   };
-  if (auto closed = std::get_if<hanabi::session_events::closed>(&e))
+  auto it = players_.find(voice);
+  if (it == players_.end()) return;
+  // A child posts and retires the messages of its own sessions; the parent speaks only when the
+  // child itself is gone (it cannot say so).
+  const bool remote = it->second.remote;
+  if (auto closed = std::get_if<hanabi::session_events::closed>(&e)) {
+    if (remote && closed->reason != hanabi::close_reason::child_lost) return void(players_.erase(it));
     return asio::co_spawn(gateway_.get_executor(), retire(voice, reason_text(closed->reason)), done);
-  if (std::holds_alternative<hanabi::session_events::node_moved>(e)) return;
+  }
+  if (remote || std::holds_alternative<hanabi::session_events::node_moved>(e)) return;
   asio::co_spawn(gateway_.get_executor(), refresh(voice), done);
 }
 

@@ -12,9 +12,11 @@
 // gateway loop (an unexpected exception is logged and answered with an apology).
 //
 // The now-playing message of each session this bot holds (not of sessions held by children: a
-// child's own router posts theirs) is posted in the channel of the command that created the
-// session, and edited on every track start and state change; its buttons are handled by this
-// router. When the session closes, the message is deleted and the reason is posted.
+// child's own router posts theirs, in the text channel the parent passes in create_options) is
+// posted in the channel of the command that created the session, and edited on every track
+// start and state change; its buttons are handled by this router. When the session closes, the
+// message is deleted and the reason is posted; for a child's session the parent posts only when
+// the child itself was lost.
 //
 // Threading: everything runs on the gateway's executor; session events are posted there. The
 // router must outlive the work on that executor.
@@ -60,7 +62,8 @@ class router {
   /// (the bot's voice updates, member moves).
   void start(gateway_events others = {});
 
-  /// Keeps the now-playing message of `s` (held by this bot) in `text` up to date.
+  /// Keeps the now-playing message of `s` (held by this bot) in `text` up to date; for a session
+  /// held by a child, only reports in `text` that the child was lost.
   void follow(const std::shared_ptr<hanabi::session>& s, hanabi::channel_id text);
 
  private:
@@ -71,6 +74,7 @@ class router {
     hanabi::session_subscription subscription;
     bool refreshing = false;
     bool stale = false;
+    bool remote = false;  // held by a child, which keeps the message itself
   };
   using reply = asio::awaitable<message>;
 
