@@ -10,6 +10,8 @@ add_library(hanabi_bot_core STATIC
   ${hanabi_bot_dir}/core/errors.cpp ${hanabi_bot_dir}/core/args.cpp ${hanabi_bot_dir}/core/config.cpp
   ${hanabi_bot_dir}/core/render.cpp ${hanabi_bot_dir}/core/commands.cpp
   ${hanabi_bot_dir}/core/requests.cpp ${hanabi_bot_dir}/core/local_sessions.cpp ${hanabi_bot_dir}/core/router.cpp
+  ${hanabi_bot_dir}/core/router_library.cpp ${hanabi_bot_dir}/core/now_playing.cpp ${hanabi_bot_dir}/core/search.cpp
+  ${hanabi_bot_dir}/core/playlists.cpp
   ${hanabi_bot_dir}/core/bot_nodes.cpp ${hanabi_bot_dir}/core/text_channels.cpp
   ${hanabi_bot_dir}/core/parent_bot.cpp ${hanabi_bot_dir}/core/child_bot.cpp
   ${hanabi_bot_dir}/offline/script.cpp

@@ -37,12 +37,9 @@ void child_bot::start(std::function<void(child_end)> ended) {
 }
 
 void child_bot::open_store() {
-  hanabi::storage::sqlite_store_config sc;
-  sc.path = options_.config.storage_path.string();
-  sc.log = options_.log.with_prefix("store");
-  auto opened = hanabi::storage::sqlite_store::open(io_.get_executor(), sc);
+  auto opened = open_bot_store(io_.get_executor(), options_.config.storage_path, options_.log);
   if (!opened) {
-    options_.log.error("the store {} cannot be opened: {}", sc.path, opened.error().what());
+    options_.log.error("{}", opened.error().what());
     return finish(child_end::failed);
   }
   store_ = std::move(*opened);
@@ -133,7 +130,7 @@ void child_bot::recovered(hanabi::error_code ec, hanabi::recovery_report report)
   if (ec) options_.log.error("the stored sessions cannot be loaded: {}", ec.message());
   for (auto& r : report.recovered) {
     local_->add(r.session, r.persistence);
-    host_->add(r.session);
+    host_->host(r.session);
   }
   if (!report.recovered.empty() || !report.lost.empty())
     options_.log.info("recovered {} session(s), lost {}", report.recovered.size(), report.lost.size());

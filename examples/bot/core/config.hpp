@@ -101,7 +101,7 @@ struct bot_config {
   /// Members with this role may use the commands that act on everyone's tracks; none = everyone may.
   std::optional<std::uint64_t> dj_role;
   /// How often the now-playing message is refreshed while playing; at least 5 s (Discord rate limits).
-  std::chrono::seconds now_playing_interval{15};
+  std::chrono::milliseconds now_playing_interval{std::chrono::seconds{15}};  ///< Whole seconds in the file.
 
   /// The account called `name` (the parent or a child), or null.
   const bot_account* find_bot(std::string_view name) const;

@@ -25,6 +25,7 @@ hanabi::local_session_config local_sessions::session_config() const {
   cfg.bot_name = options_.bot_name;
   cfg.bot = gateway_.self();
   cfg.search_prefix = options_.search_prefix;
+  cfg.passthrough_prefixes = options_.passthrough_prefixes;
   cfg.inactivity_timeout = options_.inactivity_timeout;
   cfg.load_tracks = options_.load_tracks;
   cfg.log = options_.log;
@@ -35,17 +36,30 @@ hanabi::local_session_config local_sessions::session_config() const {
   return cfg;
 }
 
+// On the pool's strand. With a store, the session is restart-proof from its first event.
+hanabi::result<std::shared_ptr<hanabi::local_session>> local_sessions::make(hanabi::session_address where,
+                                                                           hanabi::local_session_config cfg) {
+  if (!options_.store) {
+    auto plain = hanabi::local_session::create(pool_, where, std::move(cfg));
+    if (plain) add(*plain);
+    return plain;
+  }
+  auto persisted = hanabi::create_persisted_session(pool_, *options_.store, where, std::move(cfg));
+  if (!persisted) return persisted.error();
+  add(persisted->session, persisted->persistence);
+  return persisted->session;
+}
+
 // On the pool's strand (local_session::create must run there).
 void local_sessions::create(hanabi::session_address where, hanabi::user_id by, hanabi::diagnostics& diag,
                             hanabi::session_handler<std::shared_ptr<hanabi::session>> handler) {
-  auto made = hanabi::local_session::create(pool_, where, session_config());
+  auto made = make(where, session_config());
   if (!made) {
     diag = made.error().diag;
     asio::post(pool_.get_executor(), asio::append(std::move(handler), made.error().code, std::shared_ptr<hanabi::session>{}));
     return;
   }
   auto session = *made;
-  add(session);
   session->async_connect({.by = by}, diag,
                          [session, ex = pool_.get_executor(), h = std::move(handler)](hanabi::error_code ec, hanabi::session_state) mutable {
                            if (ec) {
@@ -64,15 +78,8 @@ hanabi::session_factory local_sessions::host_factory(created_hook on_created) {
       cfg.lifetime = r.lifetime;
       if (r.inactivity_timeout) cfg.inactivity_timeout = *r.inactivity_timeout;
       if (r.paused_timeout) cfg.paused_timeout = *r.paused_timeout;
-      std::shared_ptr<hanabi::session_persistence> keeper;
-      if (options_.store) {
-        keeper = hanabi::session_persistence::create(*options_.store, {options_.bot_name, r.address.guild, r.address.voice}, 0);
-        cfg.on_queue_change = keeper->queue_listener();
-      }
-      auto made = hanabi::local_session::create(pool_, r.address, cfg);
+      auto made = make(r.address, std::move(cfg));
       if (!made) return std::move(done)(made.error());
-      add(*made, keeper);
-      if (keeper) keeper->attach(*made);
       if (on_created) on_created(*made, r);
       std::move(done)(std::shared_ptr<hanabi::session>(*made));
     });

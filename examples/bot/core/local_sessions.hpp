@@ -2,7 +2,7 @@
 // hanabi::session_manager creates the parent's sessions with, and the session_factory a child's
 // hanabi::session_host serves the parent with) and routes the bot's own voice updates from its
 // gateway to the session of their guild, and the sessions' op 4 to the gateway. With a store, the
-// sessions it makes for a session_host are persisted (session_persistence) under the bot's name,
+// sessions it makes are persisted (session_persistence) under the bot's name,
 // so that hanabi::async_recover brings them back after a crash; recovered sessions join through
 // add().
 //
@@ -18,6 +18,7 @@
 #include <hanabi/node/node_pool.hpp>
 #include <hanabi/session/local_session.hpp>
 #include <hanabi/session/persistence.hpp>
+#include <hanabi/session/recovery.hpp>
 #include <hanabi/session/session_host.hpp>
 #include <hanabi/session/session_manager.hpp>
 
@@ -26,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace bot {
 
@@ -34,11 +36,13 @@ struct local_sessions_options {
   std::string bot_name = "parent";
   /// Prepended to a play query that is not a URL (see local_session_config::search_prefix).
   std::string search_prefix = "ytsearch:";
+  /// Play queries starting with one of these go to Lavalink unchanged (a plugin's "spotify:").
+  std::vector<std::string> passthrough_prefixes{};
   /// A session with nothing playing this long leaves (zero: the library's default).
   std::chrono::milliseconds inactivity_timeout{std::chrono::minutes{5}};
   /// Resolves queries (hanabi::load_tracks_from(node) for one node).
   hanabi::track_loader load_tracks;
-  /// Where the sessions made by host_factory() are persisted; null: they are not.
+  /// Where the sessions it makes are persisted; null: they are not.
   hanabi::storage::store* store = nullptr;
   hanabi::logger log = hanabi::logger::none();
 };
@@ -67,6 +71,7 @@ class local_sessions {
   void on_voice_server(const hanabi::voice_server_update& u);
 
  private:
+  hanabi::result<std::shared_ptr<hanabi::local_session>> make(hanabi::session_address where, hanabi::local_session_config cfg);
   void create(hanabi::session_address where, hanabi::user_id by, hanabi::diagnostics& diag,
               hanabi::session_handler<std::shared_ptr<hanabi::session>> handler);
   std::shared_ptr<hanabi::local_session> find(hanabi::guild_id guild);

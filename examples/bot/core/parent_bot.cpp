@@ -1,6 +1,7 @@
 #include "parent_bot.hpp"
 
 #include "commands.hpp"
+#include "text_channels.hpp"
 
 #include <utility>
 
@@ -19,28 +20,36 @@ std::vector<hanabi::node_config> nodes_of(const parent_bot_options& o, hanabi::u
   return node_configs(o.config, o.secrets, o.config.parent.name, self, o.log);
 }
 
+// The config's SQLite file, unless the application gave a store.
+std::unique_ptr<hanabi::storage::sqlite_store> open_store(boost::asio::io_context& io, const parent_bot_options& o) {
+  if (o.store) return nullptr;
+  auto opened = open_bot_store(io.get_executor(), o.config.storage_path, o.log);
+  if (!opened) {
+    o.log.error("{}", opened.error().what());
+    return nullptr;
+  }
+  return std::move(*opened);
+}
+
 }  // namespace
 
 parent_bot::parent_bot(boost::asio::io_context& io, gateway& gw, parent_bot_options options)
     : io_(io),
       gateway_(gw),
       options_(std::move(options)),
+      own_store_(open_store(io, options_)),
       nodes_(io, nodes_of(options_, gw.self()), options_.log),
       local_(nodes_.pool(), gw,
              {.bot_name = options_.config.parent.name,
               .search_prefix = options_.search_prefix,
+              .passthrough_prefixes = options_.passthrough_prefixes,
               .inactivity_timeout = options_.config.inactivity_timeout,
               .load_tracks = nodes_.loader(),
               .store = nullptr,
               .log = options_.log}),
       manager_(io.get_executor(), manager_config(), local_.factory(),
                hanabi::remote_session_hooks_for(io.get_executor())),
-      router_(gw, manager_,
-              {.rules = {.dj_role = options_.config.dj_role, .owner = options_.config.owner},
-               .children = child_names(options_.config),
-               .nodes = [this] { return nodes_.rows(); },
-               .page_size = 10,
-               .log = options_.log}) {
+      router_(gw, manager_, routing()) {
   router_.start({.on_voice_state = [this](const hanabi::voice_state_update& u) { local_.on_voice_state(u); },
                  .on_voice_server = [this](const hanabi::voice_server_update& u) { local_.on_voice_server(u); }});
 }
@@ -55,6 +64,20 @@ void parent_bot::end_own_sessions() {
     if (auto local = std::dynamic_pointer_cast<hanabi::local_session>(s)) local->close(hanabi::close_reason::shutdown);
   manager_.stop();
   nodes_.stop();
+  if (own_store_) own_store_->close();
+}
+
+router_config parent_bot::routing() {
+  return {.rules = {.dj_role = options_.config.dj_role, .owner = options_.config.owner},
+          .children = child_names(options_.config),
+          .nodes = [this] { return nodes_.rows(); },
+          .page_size = 10,
+          .store = options_.store ? options_.store : own_store_.get(),
+          .load_tracks = nodes_.loader(),
+          .search_prefix = options_.search_prefix,
+          .search_timeout = options_.search_timeout,
+          .now_playing_interval = options_.config.now_playing_interval,
+          .log = options_.log};
 }
 
 hanabi::session_manager_config parent_bot::manager_config() const {

@@ -10,7 +10,7 @@
 //     parent.shutdown([] { /* children stopped */ });
 //
 // The gateway is whatever talks to Discord (DPP, or the offline simulation): the parent does not
-// know which.
+// know which. The parent's own sessions are not persisted yet (a child's are: child_bot.hpp).
 //
 // Threading: construct, use and destroy on the thread that runs the io_context.
 #pragma once
@@ -24,9 +24,12 @@
 #include <hanabi/logger.hpp>
 #include <hanabi/session/session_manager.hpp>
 #include <hanabi/session/supervisor.hpp>
+#include <hanabi/storage/sqlite_store.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
 
 #include <functional>
 #include <memory>
@@ -43,13 +46,22 @@ struct parent_bot_options {
   std::function<hanabi::child_program(const std::string& name)> child_program{};
   /// The Lavalink nodes; empty: those of the config (node_configs()).
   std::vector<hanabi::node_config> nodes{};
+  /// Saved playlists (/playlist, /enqueue); it must outlive the parent. Null: the config's SQLite
+  /// file, opened by the parent.
+  hanabi::storage::store* store = nullptr;
   /// Prepended to a play query that is not a URL.
   std::string search_prefix = "ytsearch:";
+  /// Play queries starting with one of these go to Lavalink unchanged.
+  std::vector<std::string> passthrough_prefixes{};
+  /// How long a /search menu accepts a pick.
+  std::chrono::milliseconds search_timeout{std::chrono::seconds{30}};
   hanabi::logger log = hanabi::logger::none();
 };
 
 class parent_bot {
  public:
+  /// Throws nothing; a SQLite file that cannot be opened leaves the parent without playlists
+  /// (the commands say so) and is logged.
   parent_bot(boost::asio::io_context& io, gateway& gw, parent_bot_options options);
   ~parent_bot();
   parent_bot(const parent_bot&) = delete;
@@ -76,11 +88,13 @@ class parent_bot {
 
  private:
   hanabi::session_manager_config manager_config() const;
+  router_config routing();
   void end_own_sessions();
 
   boost::asio::io_context& io_;
   gateway& gateway_;
   parent_bot_options options_;
+  std::unique_ptr<hanabi::storage::sqlite_store> own_store_;  // when options_.store is null
   bot_nodes nodes_;
   local_sessions local_;
   hanabi::session_manager manager_;

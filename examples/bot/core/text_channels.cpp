@@ -34,6 +34,15 @@ constexpr auto no_rows = [](sqlite3_stmt*) {};
 
 }  // namespace
 
+hanabi::result<std::unique_ptr<hanabi::storage::sqlite_store>> open_bot_store(boost::asio::any_io_executor ex,
+                                                                              const std::filesystem::path& file,
+                                                                              const hanabi::logger& log) {
+  hanabi::storage::sqlite_store_config sc;
+  sc.path = file.string();
+  sc.log = log.with_prefix("store");
+  return hanabi::storage::sqlite_store::open(std::move(ex), std::move(sc));
+}
+
 void text_channels::closer::operator()(sqlite3* db) const noexcept { sqlite3_close(db); }
 
 hanabi::result<text_channels> text_channels::open(const std::filesystem::path& file, std::string bot) {

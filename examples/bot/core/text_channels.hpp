@@ -1,4 +1,4 @@
-// Where each of a bot's sessions posts its messages: the text channel of the command that created
+// The bot's SQLite file. Where each of a bot's sessions posts its messages: the text channel of the command that created
 // it, kept in the bot's SQLite file (table bot_text_channels) so that a bot restarted after a
 // crash posts its recovered sessions' now-playing messages where they were. hanabi's store keeps
 // the sessions themselves; this is the one thing about them only the bot knows.
@@ -13,6 +13,10 @@
 
 #include <hanabi/diagnostics.hpp>
 #include <hanabi/ids.hpp>
+#include <hanabi/logger.hpp>
+#include <hanabi/storage/sqlite_store.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -22,6 +26,12 @@
 struct sqlite3;
 
 namespace bot {
+
+/// Opens hanabi's store on the bot's SQLite file (`config.storage_path`: playlists, volumes, the
+/// sessions of every bot process). Errors: those of sqlite_store::open.
+hanabi::result<std::unique_ptr<hanabi::storage::sqlite_store>> open_bot_store(boost::asio::any_io_executor ex,
+                                                                              const std::filesystem::path& file,
+                                                                              const hanabi::logger& log);
 
 class text_channels {
  public:

@@ -83,19 +83,22 @@ void discord_sim::serve(hanabi::remote::link_handlers& h) {
     gw.send_voice_update(op);
     reply.ok();
   });
-  h.requests["reply"] = on_bot([fail](offline_gateway& gw, const nlohmann::json& a, hanabi::remote::responder reply) {
-    auto i = wire::decode_interaction(a.value("interaction", nlohmann::json{}));
-    auto m = wire::decode_message(a.value("message", nlohmann::json{}));
-    if (!i) return fail(reply, i.error());
-    if (!m) return fail(reply, m.error());
-    gw.async_reply(*i, std::move(*m), answer_with(reply));
+  // An answer to an interaction: a reply, or the edit of one.
+  using answer_call = void (*)(offline_gateway&, interaction_ref, message, hanabi::remote::responder);
+  auto answering = [this, fail](answer_call call) {
+    return on_bot([fail, call](offline_gateway& gw, const nlohmann::json& a, hanabi::remote::responder reply) {
+      auto i = wire::decode_interaction(a.value("interaction", nlohmann::json{}));
+      auto m = wire::decode_message(a.value("message", nlohmann::json{}));
+      if (!i) return fail(reply, i.error());
+      if (!m) return fail(reply, m.error());
+      call(gw, *i, std::move(*m), reply);
+    });
+  };
+  h.requests["reply"] = answering([](offline_gateway& gw, interaction_ref i, message m, hanabi::remote::responder reply) {
+    gw.async_reply(std::move(i), std::move(m), answer_with(reply));
   });
-  h.requests["edit_reply"] = on_bot([fail](offline_gateway& gw, const nlohmann::json& a, hanabi::remote::responder reply) {
-    auto i = wire::decode_interaction(a.value("interaction", nlohmann::json{}));
-    auto m = wire::decode_message(a.value("message", nlohmann::json{}));
-    if (!i) return fail(reply, i.error());
-    if (!m) return fail(reply, m.error());
-    gw.async_edit_reply(*i, std::move(*m), answer_with(reply));
+  h.requests["edit_reply"] = answering([](offline_gateway& gw, interaction_ref i, message m, hanabi::remote::responder reply) {
+    gw.async_edit_reply(std::move(i), std::move(m), answer_with(reply));
   });
   h.requests["defer"] = on_bot([fail](offline_gateway& gw, const nlohmann::json& a, hanabi::remote::responder reply) {
     auto i = wire::decode_interaction(a.value("interaction", nlohmann::json{}));

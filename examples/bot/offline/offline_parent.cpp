@@ -6,13 +6,14 @@ namespace bot::offline {
 
 namespace {
 
-// The parent alone (no children), on one node, with the options' rules and timeout.
-parent_bot_options parent_options(const offline_parent_options& o) {
+// The parent alone (no children), on one node, with the options' rules and timeouts.
+parent_bot_options parent_options(const offline_parent_options& o, hanabi::storage::store& own_store) {
   parent_bot_options p;
   p.config.parent.name = o.bot.name;
   p.config.dj_role = o.rules.dj_role;
   p.config.owner = o.rules.owner;
   p.config.inactivity_timeout = o.inactivity_timeout;
+  p.config.now_playing_interval = o.now_playing_interval;
   hanabi::node_config node;
   node.name = "fake";
   node.url = o.node_url;
@@ -20,6 +21,9 @@ parent_bot_options parent_options(const offline_parent_options& o) {
   node.user = o.bot.self;
   node.log = hanabi::logger::none();
   p.nodes = {std::move(node)};
+  p.store = o.store ? o.store : &own_store;
+  p.passthrough_prefixes = {"fake:"};  // the fake node's catalogue: fake:track:x, fake:playlist:n
+  p.search_timeout = o.search_timeout;
   return p;
 }
 
@@ -27,7 +31,9 @@ parent_bot_options parent_options(const offline_parent_options& o) {
 
 offline_parent::offline_parent(boost::asio::io_context& io, std::shared_ptr<voice_world> world,
                                offline_parent_options options)
-    : gateway_(io.get_executor(), std::move(world), options.bot), parent_(io, gateway_, parent_options(options)) {}
+    : gateway_(io.get_executor(), std::move(world), options.bot),
+      own_store_(io.get_executor()),
+      parent_(io, gateway_, parent_options(options, own_store_)) {}
 
 offline_parent::~offline_parent() { shutdown(); }
 

@@ -10,6 +10,8 @@
 
 #include "../core/parent_bot.hpp"
 
+#include <hanabi/storage/memory_store.hpp>
+
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
@@ -25,6 +27,13 @@ struct offline_parent_options {
   permissions rules{};
   /// A session with nothing playing this long leaves.
   std::chrono::milliseconds inactivity_timeout{std::chrono::minutes{5}};
+  /// Saved playlists (must outlive the parent); null: an in-memory store of the parent's own, so
+  /// the demo needs no file.
+  hanabi::storage::store* store = nullptr;
+  /// How long a /search menu accepts a pick.
+  std::chrono::milliseconds search_timeout{std::chrono::seconds{30}};
+  /// How often the now-playing messages are refreshed between events.
+  std::chrono::milliseconds now_playing_interval{std::chrono::seconds{15}};
 };
 
 class offline_parent {
@@ -46,6 +55,7 @@ class offline_parent {
 
  private:
   offline_gateway gateway_;
+  hanabi::storage::memory_store own_store_;
   parent_bot parent_;
 };
 

@@ -272,7 +272,7 @@ void session_host::set_upstream(upstream_sender send) { state_->set_upstream(std
 
 std::vector<std::shared_ptr<session>> session_host::sessions() const { return state_->all(); }
 
-void session_host::add(std::shared_ptr<session> s) {
+void session_host::host(std::shared_ptr<session> s) {
   const session_request r{s->address()};
   state_->adopt(r, std::move(s), [](const auto&) {});
 }

@@ -89,10 +89,10 @@ class session_host {
   /// The live sessions.
   HANABI_DECL std::vector<std::shared_ptr<session>> sessions() const;
 
-  /// Serves a session this process made itself, not through the factory: one recovered after a
-  /// restart (hanabi::async_recover). Like the factory's, it is listed in `sessions`, so the
-  /// parent re-adopts it when this child registers, and its events go upstream.
-  HANABI_DECL void add(std::shared_ptr<session> s);
+  /// Serves a session made outside a `connect` request (one recovered from a store after a
+  /// restart) as if the parent had asked for it. Call before the link comes up, so that the
+  /// parent's `sessions` request lists it and the parent adopts it.
+  HANABI_DECL void host(std::shared_ptr<session> s);
 
  private:
   std::shared_ptr<detail::session_host_state> state_;

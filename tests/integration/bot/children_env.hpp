@@ -37,37 +37,22 @@ struct children_env {
   std::string printed;
   std::optional<bot::offline::offline_bots> bots;
   std::optional<bot::offline::script_runner> runner;
+  std::chrono::seconds inactivity_;
+  unsigned short node_port_ = 0;
 
-  explicit children_env(std::chrono::seconds inactivity = std::chrono::seconds{300}) {
+  explicit children_env(std::chrono::seconds inactivity = std::chrono::seconds{300}) : inactivity_(inactivity) {
     static int serial = 0;
     dir = fs::temp_directory_path() / ("hanabi-bot-children-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
-    const auto node_port = node.start();
-    bots.emplace(io, bot::offline::offline_bots_options{
-                         .program = fs::path(HANABI_BINARY_DIR) / "examples" / "bot" / "hanabi-bot",
-                         .dir = dir,
-                         .node_port = node_port,
-                         .children = 2,
-                         .inactivity_timeout = inactivity,
-                         .rules = {},
-                         .print = [this](std::string_view text) { printed.append(text).append("\n"); },
-                         .log = hanabi::logger::none()});
-    auto started = bots->start();
-    INFO((started ? "" : started.error().what()));
-    REQUIRE(started);
-    REQUIRE(run_until([&] { return bots->ready(); }));
-    runner.emplace("hanabi", bots->gateways());
+    node_port_ = node.start();
+    start();
   }
 
   ~children_env() {
-    runner.reset();
-    bool stopped = false;
-    bots->shutdown([&] { stopped = true; });
-    run_until([&] { return stopped; });
-    io.run_for(200ms);
-    bots.reset();
+    stop();
     std::error_code ec;
     fs::remove_all(dir, ec);
   }
+
 
   /// Runs the io_context until `done` (a hang guard of 60 s, not a speed check: children are
   /// processes on a loaded machine).
@@ -78,6 +63,32 @@ struct children_env {
       io.run_for(2ms);
     }
     return true;
+  }
+
+  void start() {
+    bots.emplace(io, bot::offline::offline_bots_options{
+                         .program = fs::path(HANABI_BINARY_DIR) / "examples" / "bot" / "hanabi-bot",
+                         .dir = dir,
+                         .node_port = node_port_,
+                         .children = 2,
+                         .inactivity_timeout = inactivity_,
+                         .rules = {},
+                         .print = [this](std::string_view text) { printed.append(text).append("\n"); },
+                         .log = hanabi::logger::none()});
+    auto started = bots->start();
+    INFO((started ? "" : started.error().what()));
+    REQUIRE(started);
+    REQUIRE(run_until([&] { return bots->ready(); }));
+    runner.emplace("hanabi", bots->gateways());
+  }
+
+  void stop() {
+    runner.reset();
+    bool stopped = false;
+    bots->shutdown([&] { stopped = true; });
+    run_until([&] { return stopped; });
+    io.run_for(200ms);
+    bots.reset();
   }
 
   bot::offline::offline_gateway& gateway_of(const std::string& bot) { return *bots->gateways().at(bot); }
@@ -100,10 +111,11 @@ struct children_env {
     return run_until([&] { return printed.find(text) != std::string::npos; });
   }
 
-  /// The player of bot `user` in guild 1 at the fake node.
+  /// The player of bot `user` in guild 1 at the fake node, in its connected Lavalink session (a
+  /// restarted bot may leave its old session waiting for a resume).
   std::optional<hanabi::testing::player_view> player(hanabi::user_id user, std::int64_t guild = 1) {
     for (auto& s : node.sessions())
-      if (s.user_id == user.value())
+      if (s.user_id == user.value() && s.connected)
         if (auto p = node.player(s.id, guild)) return p;
     return std::nullopt;
   }

@@ -29,7 +29,8 @@ TEST_CASE("children e2e: three sessions in one guild on three bots, the fourth c
   children_env env;
   CHECK(contains(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **lofi"));
   CHECK(contains(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
-  CHECK(contains(env.command(R"(/play query:"ytsearch:jazz" user:13 voice:103)"), "Playing **jazz"));
+  // Typed in another text channel: child-2 posts its messages there.
+  CHECK(contains(env.command(R"(/play query:"ytsearch:jazz" user:13 voice:103 channel:30)"), "Playing **jazz"));
   auto busy = env.command(R"(/play query:"ytsearch:pop" user:14 voice:104)");
   CHECK(contains(busy, "all 3 bots are busy in this server"));
   CHECK(env.gateway_of("hanabi").replies().rbegin()->second.ephemeral);
@@ -48,9 +49,9 @@ TEST_CASE("children e2e: three sessions in one guild on three bots, the fourth c
   CHECK(sessions.find(hanabi::channel_id{103})->bot() == "child-2");
   CHECK_FALSE(sessions.find(hanabi::channel_id{104}));
 
-  // Each child posted its own now-playing message, with its buttons, in the command's channel.
+  // Each child posted its own now-playing message, with its buttons, in its command's channel.
   REQUIRE(env.printed_eventually("[child-1] message 1 in #10:"));
-  REQUIRE(env.printed_eventually("[child-2] message 1 in #10:"));
+  REQUIRE(env.printed_eventually("[child-2] message 1 in #30:"));
   CHECK(contains(env.printed, "— child-1"));
   CHECK(contains(env.printed, "— child-2"));
   CHECK(contains(env.command("/bots user:11"), "child-2 (child): 🟢 online · 1 session"));
@@ -144,8 +145,9 @@ TEST_CASE("children e2e: kill -9 of a playing child: reported, restarted, its se
   REQUIRE(::kill(*pid, SIGKILL) == 0);
 
   // Reported to the users, in the channel where the session was started.
-  REQUIRE(env.printed_eventually("[hanabi] message 2 in #10:\n(only you) Left <#102>: the bot holding it stopped."));
-  const auto reported = env.printed.find("the bot holding it stopped");
+  REQUIRE(env.printed_eventually("Left <#102>: the bot holding it stopped."));
+  const auto reported = env.printed.find("Left <#102>: the bot holding it stopped.");
+  CHECK(posted_since(env.printed, env.printed.rfind('[', reported), "[hanabi] message", "in #10", "the bot holding it stopped"));
   // The supervisor runs it again; it recovers its session, rejoins, and registers: the parent adopts it.
   REQUIRE(env.run_until([&] { return children->spawns("child-1") == 2; }));
   REQUIRE(env.run_until([&] {
@@ -168,3 +170,4 @@ TEST_CASE("children e2e: kill -9 of a playing child: reported, restarted, its se
   REQUIRE(env.run_until([&] { return posted_since(env.printed, reported, "[child-1] message", "in #10", "┃ storm"); }));
   CHECK(env.plays(parent_id, "lofi"));
 }
+

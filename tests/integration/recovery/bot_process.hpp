@@ -91,10 +91,10 @@ struct bot_process {
   }
 
   /// A new session in `where`, persisted and joined (then in `sessions`); returns its persistence.
-  std::shared_ptr<session_persistence> persist(session_address where) {
-    auto keeper = session_persistence::create(*store, {recovery_bot_name, where.guild, where.voice}, 0);
+  std::shared_ptr<session_persistence> persist(session_address where, persistence_config pc = {}) {
+    auto keeper = session_persistence::create(*store, {recovery_bot_name, where.guild, where.voice}, 0, std::move(pc));
     auto cfg = session_config(where);
-    cfg.on_queue_change = keeper->queue_listener();
+    keeper->configure(cfg);
     std::shared_ptr<local_session> s;
     asio::post(pool->get_executor(), [&] { s = local_session::create(*pool, where, cfg).value(); });
     REQUIRE(run_until([&] { return s != nullptr; }));
