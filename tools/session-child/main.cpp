@@ -360,12 +360,17 @@ int main(int argc, char** argv) {
   host.set_upstream([&client](std::string op, nlohmann::json payload) { client.send_event(std::move(op), std::move(payload)); });
 
   int status = 0;
+  bool dialing = false;  // the client runs; its end shuts the bot down
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](error_code ec, int) {
-    if (!ec) client.stop();
+    if (ec) return;
+    // Before the node is ready (or the sessions recovered) there is no client to stop yet.
+    if (dialing) client.stop();
+    else bot.shut_down(close_reason::shutdown);
   });
   bot.start([&host](std::shared_ptr<session> recovered) { host.host(std::move(recovered)); },
             [&] {
+              dialing = true;
               client.async_run([&](error_code ec) {
                 if (ec == error::authentication_failed || ec == error::protocol_version_mismatch) {
                   log.error("the parent refused this child: {}", ec.message());

@@ -73,16 +73,14 @@ void bot_nodes::when_ready(std::function<void()> f) {
   });
 }
 
+// Read on the io_context, the nodes' executor.
 std::vector<node_row> bot_nodes::rows() const {
   std::vector<node_row> rows;
-  for (const auto& n : pool_.stats().nodes) {
-    node_row r;
-    r.load.name = n.name;
-    r.load.available = n.available;
-    r.load.accepts_new_players = n.accepting;
-    r.players = static_cast<int>(n.players);
-    r.penalty = n.penalty;
-    rows.push_back(std::move(r));
+  for (const auto& pooled : pool_.stats().nodes) {
+    std::optional<hanabi::protocol::stats> stats;
+    for (const auto& n : nodes_)
+      if (n->config().name == pooled.name) stats = n->stats();
+    rows.push_back(make_node_row(pooled, stats));
   }
   return rows;
 }
