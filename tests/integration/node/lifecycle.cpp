@@ -15,16 +15,6 @@ using boost::asio::use_future;
 
 namespace {
 
-template <class Future>
-boost::system::error_code failure_of(Future&& fut) {
-  try {
-    fut.get();
-  } catch (const boost::system::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
-
 template <class T>
 std::size_t count_of(const std::vector<protocol::ws_message>& ms) {
   return static_cast<std::size_t>(std::count_if(ms.begin(), ms.end(), [](auto& m) { return std::holds_alternative<T>(m); }));

@@ -162,4 +162,15 @@ class plain_web_server {
   std::thread thread_;
 };
 
+/// The error a use_future operation failed with, or no error when it succeeded.
+template <class Future>
+boost::system::error_code failure_of(Future&& fut) {
+  try {
+    fut.get();
+  } catch (const boost::system::system_error& e) {
+    return e.code();
+  }
+  return {};
+}
+
 }  // namespace hanabi::test

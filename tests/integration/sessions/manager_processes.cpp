@@ -45,13 +45,6 @@ remote_session_hooks recorded_hooks(asio::any_io_executor ex) {
   return h;
 }
 
-local_session_factory recorded_local(asio::any_io_executor ex) {
-  return [ex](session_address where, user_id, diagnostics&, session_handler<std::shared_ptr<session>> h) {
-    auto s = std::make_shared<recorded_session>(ex, where, "parent", false);
-    asio::post(ex, [h = std::move(h), s]() mutable { std::move(h)(error_code{}, s); });
-  };
-}
-
 struct parent {
   io_thread& io;
   shared_log<manager_event> events;

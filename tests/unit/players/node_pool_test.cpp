@@ -17,7 +17,7 @@ using namespace hanabi;
 using test::fake_link;
 
 namespace {
-const user_id bot{1};
+const user_id pool_bot{1};
 
 struct pool_fixture {
   asio::io_context io;
@@ -45,7 +45,7 @@ struct pool_fixture {
   }
   std::shared_ptr<player> create(guild_id g) {
     player_config cfg;
-    cfg.bot = bot;
+    cfg.bot = pool_bot;
     cfg.log = logger::none();
     cfg.on_event = [this, g](const player_event& e) { events[g].push_back(e); };
     auto p = pool.create_player(g, cfg);
