@@ -4,20 +4,16 @@
 
 #include <hanabi/node/node.hpp>
 #include <hanabi/testing/fake_node.hpp>
+#include <hanabi/testing/not_lavalink_server.hpp>
 #include <hanabi/transport/cancel_after.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/asio/write.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <sstream>
 #include <thread>
 
@@ -38,51 +34,6 @@ outcome cli(std::vector<std::string> args) {
   std::ostringstream out, err;
   int code = run(args, out, err);
   return {code, out.str(), err.str()};
-}
-
-/// A server that answers every request like a web server that is not Lavalink.
-class not_lavalink_server {
- public:
-  not_lavalink_server() : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~not_lavalink_server() {
-    // A blocking accept() is not woken by closing the acceptor from another thread:
-    // flag the stop, then knock once.
-    stopping_ = true;
-    error_code ignored;
-    asio::io_context knock;
-    asio::ip::tcp::socket s(knock);
-    s.connect({asio::ip::make_address("127.0.0.1"), port()}, ignored);
-    thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
- private:
-  void serve() {
-    for (;;) {
-      error_code ec;
-      asio::ip::tcp::socket s(ioc_);
-      acceptor_.accept(s, ec);
-      if (ec || stopping_) return;
-      asio::streambuf buf;
-      asio::read_until(s, buf, "\r\n\r\n", ec);
-      static constexpr std::string_view reply =
-          "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot here.";
-      asio::write(s, asio::buffer(reply), ec);
-    }
-  }
-  asio::io_context ioc_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
-};
-
-/// A port with nothing listening on it.
-std::uint16_t closed_port() {
-  asio::io_context ioc;
-  asio::ip::tcp::acceptor a(ioc, {asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
 }
 
 /// A second client with one player on its own session, so `players --session` has
@@ -193,9 +144,9 @@ int selftest(std::ostream& out, std::ostream& err) {
     check("missing password exits 5", o.code == auth, o);
     o = cli({"--node", "ftp://nowhere", "node", "info"});
     check("bad URL exits 3", o.code == bad_url, o);
-    o = cli({"--node", fmt::format("http://127.0.0.1:{}", closed_port()), "--timeout", "2000", "node", "info"});
+    o = cli({"--node", fmt::format("http://127.0.0.1:{}", testing::closed_port()), "--timeout", "2000", "node", "info"});
     check("nothing listening exits 4", o.code == unreachable, o);
-    not_lavalink_server web;
+    testing::not_lavalink_server web;
     o = cli({"--node", fmt::format("http://127.0.0.1:{}", web.port()), "--password", "x", "node", "info"});
     check("a web server that is not Lavalink exits 7", o.code == not_lavalink, o);
     o = cli({"frobnicate"});

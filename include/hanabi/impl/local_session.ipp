@@ -7,6 +7,7 @@
 #include <hanabi/queue/queue_item.hpp>
 
 #include <boost/asio/append.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
@@ -46,8 +47,9 @@ HANABI_DECL track_loader load_tracks_from(std::shared_ptr<node> n) {
 namespace {
 
 // Whether another node could answer where this one failed: the node itself was the problem,
-// not the query.
+// not the query. A system error is the node's socket failing; a cancelled load was meant to end.
 bool node_could_not_answer(error_code ec) {
+  if (ec == asio::error::operation_aborted) return false;
   return ec == condition::node_unavailable || ec == condition::timed_out || ec.category() != error_category();
 }
 

@@ -89,6 +89,15 @@ struct recovery_config {
 /// queue_event_from_json for a corrupt record, version_conflict for a tail that does not apply.
 HANABI_DECL result<nlohmann::json> replayed_queue(const storage::session_record& record);
 
+/// A new session that is restart-proof from its first event: a local_session at `where` whose
+/// queue is journaled and whose state is saved under {config.bot_name, where} (session_persistence),
+/// so that async_recover brings it back after a crash. The counterpart of recovery for the sessions
+/// a process creates (a child's `connect`, a parent's own session). Call on the pool's strand, like
+/// local_session::create; it is not connected yet. Errors: those of local_session::create.
+HANABI_DECL result<recovered_session> create_persisted_session(node_pool& pool, storage::store& store,
+                                                               session_address where, local_session_config config,
+                                                               persistence_config persistence = {});
+
 /// Sets `config.session_id` to the stored Lavalink session of the node named `config.name`, if any,
 /// so the node resumes it on its first connect.
 HANABI_DECL void resume_stored_session(node_config& config, const std::vector<storage::node_session>& stored);

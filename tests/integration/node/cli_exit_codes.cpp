@@ -56,7 +56,7 @@ TEST_CASE("the hanabi program: distinct exit codes for each failure a user can a
   CHECK(run_cli("--node " + fake.base_url() + " node info").code == 5);
   CHECK(run_cli(node + " load fake:error").code == 6);
   CHECK(run_cli(node + " decode %%%").code == 6);
-  plain_web_server web;
+  testing::not_lavalink_server web;
   CHECK(run_cli(fmt::format("--node http://127.0.0.1:{} --password x node info", web.port())).code == 7);
 }
 

@@ -6,17 +6,13 @@
 
 #include <catch2/catch.hpp>
 #include <hanabi/testing/fake_node.hpp>
+#include <hanabi/testing/not_lavalink_server.hpp>
 #include <hanabi/transport/cancel_after.hpp>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -123,44 +119,6 @@ inline protocol::update_player play(const std::string& identifier) {
   u.track->identifier = identifier;
   return u;
 }
-
-/// A web server that is not Lavalink: 404 text/html to every request.
-class plain_web_server {
- public:
-  plain_web_server() : acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~plain_web_server() {
-    // A blocking accept() is not woken by closing the acceptor from another thread:
-    // flag the stop, then knock once.
-    stopping_ = true;
-    error_code ignored;
-    asio::io_context knock;
-    asio::ip::tcp::socket s(knock);
-    s.connect({asio::ip::make_address("127.0.0.1"), port()}, ignored);
-    thread_.join();
-  }
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
-
- private:
-  void serve() {
-    for (;;) {
-      error_code ec;
-      asio::ip::tcp::socket s(ioc_);
-      acceptor_.accept(s, ec);
-      if (ec || stopping_) return;
-      asio::streambuf buf;
-      asio::read_until(s, buf, "\r\n\r\n", ec);
-      static constexpr std::string_view reply =
-          "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot here.";
-      asio::write(s, asio::buffer(reply), ec);
-    }
-  }
-  asio::io_context ioc_;
-  asio::ip::tcp::acceptor acceptor_;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
-};
 
 /// The error a use_future operation failed with, or no error when it succeeded.
 template <class Future>

@@ -170,7 +170,7 @@ TEST_CASE("non-idempotent calls are not retried") {
 }
 
 TEST_CASE("a server that is not Lavalink is reported as such") {
-  plain_web_server web;
+  testing::not_lavalink_server web;
   node_config cfg;
   cfg.url = fmt::format("http://127.0.0.1:{}", web.port());
   cfg.password = secret{"x"};
