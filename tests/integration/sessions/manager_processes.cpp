@@ -36,8 +36,8 @@ std::string now_playing_title(session& s) {
 }
 
 /// Everything a session publishes, for the test thread.
-struct event_log {
-  explicit event_log(session& s) : sub(s.subscribe([this](const session_event& e) { events.add(e); })) {}
+struct event_record {
+  explicit event_record(session& s) : sub(s.subscribe([this](const session_event& e) { events.add(e); })) {}
   std::optional<close_reason> closed() const {
     auto all = alternatives_of<session_events::closed>(events);
     return all.empty() ? std::nullopt : std::optional(all.back().reason);
@@ -104,7 +104,7 @@ TEST_CASE_METHOD(band, "processes: a real child's own teardown (Discord kicked i
   REQUIRE(held->bot() == "child-1");
   play(*held, "kicked");
   REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(3, guild_id{200}), "kicked"); }));
-  event_log seen(*held);
+  event_record seen(*held);
 
   // Discord disconnects child-1 from voice: the child ends its session itself.
   auto kicked = p->manager->server().find("child-1").async_request(
@@ -134,7 +134,7 @@ TEST_CASE_METHOD(band, "processes: kill -9 of a real child reports its sessions 
   REQUIRE(two->bot() == "child-1");
   play(*two, "two");
   REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "two"); }));
-  event_log seen(*two);
+  event_record seen(*two);
   const int first = *sup->pid("child-1");
 
   ::kill(first, SIGKILL);
