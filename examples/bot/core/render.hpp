@@ -57,10 +57,13 @@ struct select_option {
   friend bool operator==(const select_option&, const select_option&) = default;
 };
 
+/// A menu to pick one option from. Its custom_id is "kind:detail" (e.g. "search:3"): the kind says
+/// which feature answers a choice, the detail which instance.
 struct select_menu {
   std::string custom_id;
   std::string placeholder;
   std::vector<select_option> options;
+  bool disabled = false;  ///< Shown but not usable (an expired or answered search).
   friend bool operator==(const select_menu&, const select_menu&) = default;
 };
 
@@ -72,12 +75,21 @@ struct action_row {
   friend bool operator==(const action_row&, const action_row&) = default;
 };
 
+/// A file sent with a message (an exported playlist): Discord caps message text at 2,000
+/// characters, a file is not capped that low.
+struct attachment {
+  std::string filename;
+  std::string content;
+  friend bool operator==(const attachment&, const attachment&) = default;
+};
+
 struct message {
   std::string content;
   std::vector<embed> embeds;
   std::vector<action_row> rows;
   /// Only the user who ran the command sees it (interaction replies only).
   bool ephemeral = false;
+  std::vector<attachment> files;
   friend bool operator==(const message&, const message&) = default;
 };
 

@@ -33,7 +33,7 @@ HANABI_DECL result<recovered_session> create_persisted_session(node_pool& pool, 
                                                                session_address where, local_session_config config,
                                                                persistence_config persistence) {
   auto keeper = session_persistence::create(store, {config.bot_name, where.guild, where.voice}, 0, std::move(persistence));
-  config.on_queue_change = keeper->queue_listener();
+  keeper->configure(config);
   auto created = local_session::create(pool, where, std::move(config));
   if (!created) return created.error();
   keeper->attach(*created);
@@ -102,7 +102,8 @@ class recovery_run : public std::enable_shared_from_this<recovery_run> {
     auto cfg = config_.session_config(where);
     cfg.bot_name = config_.bot_name;
     cfg.lifetime = lifetime_from_document(record.state);
-    cfg.on_queue_change = keeper->queue_listener();
+    keeper->configure(cfg);
+    cfg.restored_history = restored_history(record.actions);
     cfg.restored_queue = std::move(*queue);
     cfg.restored = std::move(*playback);
     const auto by = cfg.bot;

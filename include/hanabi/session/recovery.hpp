@@ -69,7 +69,8 @@ struct recovery_config {
   /// Whose sessions: the name this process stores its sessions under.
   std::string bot_name;
   /// The config of a recovered session (send_gateway, load_tracks, bot...), as for a new one.
-  /// Required. Recovery sets bot_name, lifetime, on_queue_change and the restored state itself.
+  /// Required. Recovery sets bot_name, lifetime, the persistence hooks (session_persistence::
+  /// configure, with `persistence`) and the restored queue, playback and action history itself.
   std::function<local_session_config(const session_address&)> session_config;
   /// Whether the voice channel still exists (the application's cache). Empty: assume it does;
   /// a rejoin that fails still loses the session.

@@ -166,6 +166,38 @@ bool all_held(music_parent& p) {
          p.bot_at(channel_id{3}) == "child-2";
 }
 
+/// A parent process (the hidden test case below) with two children of this process's supervisor,
+/// each bot with its own store file, killed with SIGKILL once the three sessions play as configure()
+/// left them and the parent's own is durable.
+struct parent_killed {
+  parent_killed() {
+    fake.start();
+    sup = std::make_unique<supervisor>(io.ioc.get_executor(), supervise(stored_children(dir, port, fake), exits));
+    REQUIRE(sup->start());
+    auto parent = run_crash_child(
+        "[.recovery-parent]",
+        {{"HANABI_PROCS_DB", parent_db}, {"HANABI_PROCS_NODE", fake.base_url()}, {"HANABI_PROCS_PORT", std::to_string(port)}},
+        1);
+    REQUIRE(parent.killed);
+  }
+  ~parent_killed() {
+    if (sup) sup->async_stop(asio::use_future).get();
+  }
+
+  /// A new parent on the old one's store file and port.
+  std::unique_ptr<music_parent> restart_parent() {
+    return std::make_unique<music_parent>(io, fake.base_url(), parent_setup{.store = parent_db, .port = port});
+  }
+
+  temp_dir dir;
+  testing::fake_node fake{node_options()};
+  io_thread io;
+  const unsigned short port = free_port();
+  const std::string parent_db = (dir.path() / "parent.db").string();
+  shared_log<child_exit> exits;
+  std::unique_ptr<supervisor> sup;
+};
+
 }  // namespace
 
 // Not a test of its own: the parent process of the kill -9 tests. It recovers from and persists
@@ -215,54 +247,24 @@ TEST_CASE("recovery: kill -9 of a child; it is respawned, recovers from its stor
   sup.async_stop(asio::use_future).get();
 }
 
-TEST_CASE("recovery: kill -9 of the parent; the children play on, a new parent recovers its own session and adopts theirs",
-          "[recovery][processes]") {
-  temp_dir dir;
-  testing::fake_node fake(node_options());
-  fake.start();
-  io_thread io;
-  const auto port = free_port();
-  const auto parent_db = (dir.path() / "parent.db").string();
-  shared_log<child_exit> exits;
-  supervisor sup(io.ioc.get_executor(), supervise(stored_children(dir, port, fake), exits));
-  REQUIRE(sup.start());
-
-  auto parent = run_crash_child(
-      "[.recovery-parent]",
-      {{"HANABI_PROCS_DB", parent_db}, {"HANABI_PROCS_NODE", fake.base_url()}, {"HANABI_PROCS_PORT", std::to_string(port)}},
-      1);
-  REQUIRE(parent.killed);
+TEST_CASE_METHOD(parent_killed,
+                 "recovery: kill -9 of the parent; the children play on, a new parent recovers its own session and adopts theirs",
+                 "[recovery][processes]") {
   const auto before = read_positions(fake, {1, 2, 3});
   // The children are orphans within their grace: alive, and still playing.
   CHECK(exits.size() == 0);
   CHECK(before.players.at(2).track->info.title == track_title(3));
   CHECK_FALSE(before.players.at(2).paused);
 
-  music_parent p(io, fake.base_url(), {.store = parent_db, .port = port});
-  CHECK(p.recovered == std::vector<session_address>{at(1)});
-  REQUIRE(eventually([&] { return all_held(p); }));
+  auto p = restart_parent();
+  CHECK(p->recovered == std::vector<session_address>{at(1)});
+  REQUIRE(eventually([&] { return all_held(*p); }));
   CHECK(exits.size() == 0);
-  for (std::uint64_t voice : {1, 2, 3}) check_back(fake, p, voice, before);
-  sup.async_stop(asio::use_future).get();
+  for (std::uint64_t voice : {1, 2, 3}) check_back(fake, *p, voice, before);
 }
 
-TEST_CASE("recovery: kill -9 of every process, then start all; every session is back with its queue and position",
-          "[recovery][processes]") {
-  temp_dir dir;
-  testing::fake_node fake(node_options());
-  fake.start();
-  io_thread io;
-  const auto port = free_port();
-  const auto parent_db = (dir.path() / "parent.db").string();
-  shared_log<child_exit> exits;
-  auto sup = std::make_unique<supervisor>(io.ioc.get_executor(), supervise(stored_children(dir, port, fake), exits));
-  REQUIRE(sup->start());
-
-  auto parent = run_crash_child(
-      "[.recovery-parent]",
-      {{"HANABI_PROCS_DB", parent_db}, {"HANABI_PROCS_NODE", fake.base_url()}, {"HANABI_PROCS_PORT", std::to_string(port)}},
-      1);
-  REQUIRE(parent.killed);
+TEST_CASE_METHOD(parent_killed, "recovery: kill -9 of every process, then start all; every session is back with its queue and position",
+                 "[recovery][processes]") {
   for (std::uint64_t voice : {2, 3})
     wait_durable(io, (dir.path() / fmt::format("child-{}.db", voice - 1)).string(), voice);
   const auto before = read_positions(fake, {1, 2, 3});
@@ -271,11 +273,9 @@ TEST_CASE("recovery: kill -9 of every process, then start all; every session is 
   CHECK(::kill(first, 0) == -1);
   CHECK(::kill(second, 0) == -1);
 
-  music_parent p(io, fake.base_url(), {.store = parent_db, .port = port});
-  shared_log<child_exit> new_exits;
-  supervisor again(io.ioc.get_executor(), supervise(stored_children(dir, port, fake), new_exits));
-  REQUIRE(again.start());
-  REQUIRE(eventually([&] { return all_held(p); }));
-  for (std::uint64_t voice : {1, 2, 3}) check_back(fake, p, voice, before);
-  again.async_stop(asio::use_future).get();
+  auto p = restart_parent();
+  sup = std::make_unique<supervisor>(io.ioc.get_executor(), supervise(stored_children(dir, port, fake), exits));
+  REQUIRE(sup->start());
+  REQUIRE(eventually([&] { return all_held(*p); }));
+  for (std::uint64_t voice : {1, 2, 3}) check_back(fake, *p, voice, before);
 }

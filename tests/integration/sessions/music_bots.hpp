@@ -5,6 +5,7 @@
 // simulated from the op 4 payloads, by each bot for itself. No assertion is about elapsed time.
 #pragma once
 
+#include "fake_bot.hpp"
 #include "manager_support.hpp"
 
 #include <hanabi/node/node_pool.hpp>
@@ -124,14 +125,7 @@ class music_parent {
       store_ = std::move(*opened);
       stored = answer([&](diagnostics& d) { return store_->async_load_node_sessions(d, asio::use_future); });
     }
-    node_config nc;
-    nc.name = "lavalink";
-    nc.url = node_url;
-    nc.password = secret{"youshallnotpass"};
-    nc.user = parent_bot;
-    nc.log = logger::none();
-    resume_stored_session(nc, stored);
-    lavalink_ = std::make_shared<node>(io.ioc.get_executor(), nc);
+    lavalink_ = std::make_shared<node>(io.ioc.get_executor(), fake_bot_node("lavalink", node_url, parent_bot, stored));
     if (store_) keep_node_session(*lavalink_, *store_);
     lavalink_->async_run([](error_code) {});
     pool_.add_node(lavalink_);
@@ -224,23 +218,9 @@ class music_parent {
   }
 
   local_session_config session_config(session_address where) {
-    local_session_config cfg;
-    cfg.bot_name = "parent";
-    cfg.bot = parent_bot;
-    cfg.search_prefix = "fakesearch:";
-    cfg.passthrough_prefixes = {"fake:"};
-    cfg.load_tracks = load_tracks_from(lavalink_);
-    cfg.send_gateway = [this, g = where.guild](const gateway_voice_update& op) { answer_op4(g, op); };
-    return cfg;
-  }
-
-  // Discord answers a join with both voice updates, and a leave with a state without a channel.
-  void answer_op4(guild_id g, const gateway_voice_update& op) {
-    auto it = sessions_.find(g);
-    if (it == sessions_.end()) return;
-    it->second.session->on_voice_state_update({g, parent_bot, op.channel, "discord-voice-session"});
-    if (op.channel)
-      it->second.session->on_voice_server_update({g, "voice-token", std::string("rotterdam2744.discord.media:443")});
+    return fake_bot_session("parent", parent_bot, lavalink_, [this, g = where.guild](const gateway_voice_update& op) {
+      if (auto it = sessions_.find(g); it != sessions_.end()) discord_answers(*it->second.session, parent_bot, g, op);
+    });
   }
 
   void recover() {

@@ -51,7 +51,7 @@ TEST_CASE("render: errors are short, specific and ephemeral", "[bot][render]") {
   auto bare = render_error(hanabi::failure{hanabi::error::queue_empty});
   CHECK(bare.content == "⚠️ " + hanabi::make_error_code(hanabi::error::queue_empty).message());
   CHECK(render_error("You are not in a voice channel.").content == "⚠️ You are not in a voice channel.");
-  CHECK(render_notice("Volume set to 80%.") == message{"Volume set to 80%.", {}, {}, true});
+  CHECK(render_notice("Volume set to 80%.") == message{"Volume set to 80%.", {}, {}, true, {}});
 }
 
 TEST_CASE("render: a queue page numbers items by position and marks the current one", "[bot][render]") {
@@ -208,7 +208,7 @@ TEST_CASE("render: messages as console text", "[bot][render]") {
   m.content = "Hello";
   m.embeds.push_back({"Title", "https://x", "line one\nline two", "", "foot", 0, {{"Volume", "80%", true}}});
   m.rows.push_back({{button{"np_skip", "⏭", "", button_style::secondary, true},
-                     select_menu{"search", "Pick one", {{"1", "First", ""}, {"2", "Second", ""}}}}});
+                     select_menu{"search", "Pick one", {{"1", "First", ""}, {"2", "Second", ""}}, false}}});
   m.ephemeral = true;
   CHECK(to_text(m) ==
         "(only you) Hello\n"
