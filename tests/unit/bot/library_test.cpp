@@ -81,22 +81,22 @@ TEST_CASE("search menus: their custom ids, the pick, and the closed form") {
 }
 
 TEST_CASE("enqueue_request: playlist, owner, mode and shuffle") {
-  auto plain = enqueue_request({{"playlist", "chill"}}, alice).value();
+  auto plain = enqueue_request({{"playlist", "chill"}}, library_user).value();
   CHECK(plain.playlist.name == "chill");
-  CHECK(plain.playlist.owner == alice);
+  CHECK(plain.playlist.owner == library_user);
   CHECK(plain.options.mode == hanabi::enqueue_mode::fifo);
   CHECK_FALSE(plain.options.shuffle);
-  CHECK(plain.options.caller == alice);
+  CHECK(plain.options.caller == library_user);
 
-  auto full = enqueue_request({{"playlist", "mix"}, {"owner", "<@42>"}, {"mode", "Interlace"}, {"shuffle", "yes"}}, alice).value();
+  auto full = enqueue_request({{"playlist", "mix"}, {"owner", "<@42>"}, {"mode", "Interlace"}, {"shuffle", "yes"}}, library_user).value();
   CHECK(full.playlist.owner == hanabi::user_id{42});
   CHECK(full.options.mode == hanabi::enqueue_mode::interlace);
   CHECK(full.options.shuffle);
 
-  CHECK(enqueue_request({}, alice).error().code == errc::missing_option);
-  CHECK(enqueue_request({{"playlist", "x"}, {"mode", "lifo"}}, alice).error().code == errc::unknown_choice);
-  CHECK(enqueue_request({{"playlist", "x"}, {"shuffle", "maybe"}}, alice).error().code == errc::unknown_choice);
-  CHECK(enqueue_request({{"playlist", "x"}, {"owner", "bob"}}, alice).error().code == errc::malformed_snowflake);
+  CHECK(enqueue_request({}, library_user).error().code == errc::missing_option);
+  CHECK(enqueue_request({{"playlist", "x"}, {"mode", "lifo"}}, library_user).error().code == errc::unknown_choice);
+  CHECK(enqueue_request({{"playlist", "x"}, {"shuffle", "maybe"}}, library_user).error().code == errc::unknown_choice);
+  CHECK(enqueue_request({{"playlist", "x"}, {"owner", "bob"}}, library_user).error().code == errc::malformed_snowflake);
 }
 
 TEST_CASE("create_request and segment_request") {
