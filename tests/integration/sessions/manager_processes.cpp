@@ -27,11 +27,11 @@ std::vector<child_setup> two_children(std::chrono::milliseconds grace = 60s) {
 }
 
 void play(session& s, const std::string& name) {
-  answer([&](diagnostics& d) { return s.async_play({.query = "fake:track:" + name, .by = user_id{1}}, d, asio::use_future); });
+  required_answer([&](diagnostics& d) { return s.async_play({.query = "fake:track:" + name, .by = user_id{1}}, d, asio::use_future); });
 }
 
 std::string now_playing_title(session& s) {
-  auto np = answer([&](diagnostics& d) { return s.async_now_playing(d, asio::use_future); });
+  auto np = required_answer([&](diagnostics& d) { return s.async_now_playing(d, asio::use_future); });
   return np ? np->item.title : "";
 }
 
@@ -177,8 +177,8 @@ TEST_CASE("processes: a hung real child delays no command on the other sessions,
   ::kill(hung, SIGSTOP);
   diagnostics to_hung_diag;
   auto to_hung = two->async_volume({.value = 10, .by = user_id{1}}, to_hung_diag, asio::use_future);
-  auto on_parent = answer([&](diagnostics& d) { return one->async_volume({.value = 80, .by = user_id{1}}, d, asio::use_future); });
-  auto on_child = answer([&](diagnostics& d) { return three->async_volume({.value = 70, .by = user_id{1}}, d, asio::use_future); });
+  auto on_parent = required_answer([&](diagnostics& d) { return one->async_volume({.value = 80, .by = user_id{1}}, d, asio::use_future); });
+  auto on_child = required_answer([&](diagnostics& d) { return three->async_volume({.value = 70, .by = user_id{1}}, d, asio::use_future); });
 
   // Both answered while the command to the hung child is still waiting.
   CHECK(on_parent == 80);
