@@ -139,6 +139,22 @@ message render_bots(const std::vector<bot_row>& bots) {
   return message{"", {std::move(e)}, {}, false, {}};
 }
 
+node_row make_node_row(const hanabi::pool_stats::node_entry& pooled, const std::optional<hanabi::protocol::stats>& stats) {
+  node_row r;
+  r.load.name = pooled.name;
+  r.load.available = pooled.available;
+  r.load.accepts_new_players = pooled.accepting;
+  r.players = static_cast<int>(pooled.players);
+  r.penalty = pooled.penalty;
+  if (stats) {
+    r.players = stats->players;
+    r.load.playing_players = stats->playing_players;
+    r.load.system_load = stats->cpu.system_load;
+    r.load.frames = stats->frame_stats;
+  }
+  return r;
+}
+
 message render_nodes(const std::vector<node_row>& nodes) {
   embed e;
   e.color = colors::info;
@@ -147,6 +163,7 @@ message render_nodes(const std::vector<node_row>& nodes) {
     std::string value = n.load.available ? (n.load.accepts_new_players ? "🟢 up" : "🟡 draining") : "🔴 down";
     value += fmt::format(" · {} player{} ({} playing) · CPU {:.0f}% · penalty {:.0f}", n.players,
                          n.players == 1 ? "" : "s", n.load.playing_players, n.load.system_load * 100, n.penalty);
+    if (n.load.frames) value += fmt::format(" · frame deficit {}/min", n.load.frames->deficit);
     e.fields.push_back({n.load.name, value, false});
   }
   if (nodes.empty()) e.description = "No nodes are configured.";

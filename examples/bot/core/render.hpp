@@ -9,7 +9,9 @@
 
 #include <hanabi/diagnostics.hpp>
 #include <hanabi/ids.hpp>
+#include <hanabi/node/node_pool.hpp>
 #include <hanabi/node/selection.hpp>
+#include <hanabi/protocol/events.hpp>
 #include <hanabi/session/session_types.hpp>
 
 #include <cstdint>
@@ -159,6 +161,10 @@ struct node_row {
   int players = 0;         ///< Players on the node (all sessions).
   double penalty = 0;      ///< As selection computes it.
 };
+/// A row from the pool's view of a node (availability, its players in this pool, the penalty) and
+/// the node's latest stats (players of every client, playing players, CPU, frames), when it has
+/// sent some: without stats the row counts this pool's players only.
+node_row make_node_row(const hanabi::pool_stats::node_entry& pooled, const std::optional<hanabi::protocol::stats>& stats);
 message render_nodes(const std::vector<node_row>& nodes);
 
 /// The message as readable text, for a console (the offline gateway) and for logs.

@@ -96,7 +96,9 @@ void router::expire(std::uint64_t id, std::shared_ptr<asio::steady_timer> timer)
 
 router::reply router::pick(const component_invocation& c, std::uint64_t id) {
   auto it = searches_.find(id);
-  if (it == searches_.end()) co_return render_error("This search is over (30 s to pick, one pick): run /search again.");
+  if (it == searches_.end())
+    co_return render_error(fmt::format("This search is over ({} to pick, one pick): run /search again.",
+                                       limit_text(config_.search_timeout)));
   if (it->second.user != c.from.user)
     co_return render_error(fmt::format("Only <@{}> can pick from this search.", it->second.user.value()));
   auto index = search_pick(c.values, it->second.results.size());

@@ -33,6 +33,9 @@ std::string search_identifier(std::string_view query, std::string_view prefix);
 /// or the one track. Empty for no match and for a failed load.
 std::vector<hanabi::protocol::track> search_results(const hanabi::protocol::load_result& loaded);
 
+/// A time limit as users read it: "30 s", or "500 ms" below a whole second.
+std::string limit_text(std::chrono::milliseconds limit);
+
 /// The custom_id of search number `id`'s menu.
 std::string search_menu_id(std::uint64_t id);
 /// The search a menu's custom_id names; none when it is not a search menu.

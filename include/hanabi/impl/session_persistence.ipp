@@ -125,7 +125,7 @@ HANABI_DECL session_persistence::session_persistence(private_tag, storage::store
       journal_(store, key_, durable_version, storage::queue_journal_config{config_.log}) {}
 
 HANABI_DECL std::function<void(const queue_event&)> session_persistence::queue_listener() const {
-  return [record = journal_.listener()](const queue_event& e) { record(e); };
+  return [journal = journal_](const queue_event& e) { journal.record(e); };
 }
 
 HANABI_DECL void session_persistence::configure(local_session_config& cfg) {

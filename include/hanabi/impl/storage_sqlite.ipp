@@ -365,6 +365,9 @@ class sqlite_core final : public storage_core {
   }
 
   result<std::vector<storage::session_record>> load_sessions(std::string bot) override {
+    // One read transaction for every session: a consistent view, and one lock instead of one per query.
+    sqlite_savepoint tx(*db_);
+    if (auto r = tx.begin(); !r) return r.error();
     std::vector<std::pair<std::int64_t, storage::session_key>> keys;
     auto rows = each_row("SELECT id, guild, channel FROM queue_sessions WHERE bot = ? ORDER BY guild, channel",
                          [&](const sqlite_query& row) {
@@ -381,6 +384,7 @@ class sqlite_core final : public storage_core {
       if (!record) return record.error();
       records.push_back(std::move(*record));
     }
+    if (auto r = tx.commit(); !r) return r.error();
     return records;
   }
 

@@ -65,7 +65,7 @@ TEST_CASE("/search: after the time limit the menu is disabled and a pick is refu
   }));
   CHECK(contains(bot::to_text(env.gateway().replies().at(search_reply)), "This search expired: run /search again."));
   auto refused = env.command("@hanabi select:search value:1 user:11");
-  CHECK(contains(refused, "This search is over (30 s to pick, one pick): run /search again."));
+  CHECK(contains(refused, "This search is over (300 ms to pick, one pick): run /search again."));
   CHECK(env.last_reply().ephemeral);
   CHECK_FALSE(env.player());
 }

@@ -217,7 +217,7 @@ TEST_CASE("recovery parent process", "[.recovery-parent]") {
   while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
-TEST_CASE("recovery: kill -9 of a child; it is respawned, recovers from its store, and the parent re-adopts its session",
+TEST_CASE("recovery: kill -9 of a child: it is respawned, recovers from its store, and the parent re-adopts its session",
           "[recovery][processes]") {
   temp_dir dir;
   testing::fake_node fake(node_options());
@@ -248,7 +248,7 @@ TEST_CASE("recovery: kill -9 of a child; it is respawned, recovers from its stor
 }
 
 TEST_CASE_METHOD(parent_killed,
-                 "recovery: kill -9 of the parent; the children play on, a new parent recovers its own session and adopts theirs",
+                 "recovery: kill -9 of the parent: the children play on, a new parent recovers its own session and adopts theirs",
                  "[recovery][processes]") {
   const auto before = read_positions(fake, {1, 2, 3});
   // The children are orphans within their grace: alive, and still playing.
@@ -263,7 +263,7 @@ TEST_CASE_METHOD(parent_killed,
   for (std::uint64_t voice : {1, 2, 3}) check_back(fake, *p, voice, before);
 }
 
-TEST_CASE_METHOD(parent_killed, "recovery: kill -9 of every process, then start all; every session is back with its queue and position",
+TEST_CASE_METHOD(parent_killed, "recovery: kill -9 of every process, then start all: every session is back with its queue and position",
                  "[recovery][processes]") {
   for (std::uint64_t voice : {2, 3})
     wait_durable(io, (dir.path() / fmt::format("child-{}.db", voice - 1)).string(), voice);

@@ -7,6 +7,10 @@
 // tested with scripted children in manager_flow.cpp.
 #include "music_bots.hpp"
 
+#include <hanabi/testing/not_lavalink_server.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+
 #include <boost/asio/use_future.hpp>
 
 #include <catch2/catch.hpp>
@@ -240,25 +244,58 @@ TEST_CASE("processes: a restarted parent adopts the sessions its real children k
   sup.async_stop(asio::use_future).get();
 }
 
-TEST_CASE("processes: a real child whose parent stays away leaves voice after its grace and exits",
+TEST_CASE("processes: orphaned real children: one leaves voice and exits after its grace, one told to keep playing stays and is adopted",
           "[sessions][manager][processes]") {
   testing::fake_node fake;
   fake.start();
   io_thread io;
   auto p = std::make_unique<music_parent>(io, fake.base_url(), parent_setup{});
+  const auto port = p->port;
   shared_log<child_exit> exits;
-  supervisor sup(io.ioc.get_executor(), supervise({real_child({"child-1", child_bot(1), {}, 300ms}, p->port, fake)}, exits));
+  // Both orphaned at the same moment with the same grace: child-2 leaving proves the grace is over.
+  supervisor sup(io.ioc.get_executor(), supervise({real_child({"child-1", child_bot(1), {}, 300ms, true}, port, fake),
+                                                   real_child({"child-2", child_bot(2), {}, 300ms}, port, fake)},
+                                                  exits));
   REQUIRE(sup.start());
-  REQUIRE(p->has_children(1));
+  REQUIRE(p->has_children(2));
   REQUIRE(p->open(at(1))->bot() == "parent");
-  play(*p->open(at(2)), "two");
-  REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "two"); }));
+  play(*p->open(at(2)), "stays");
+  play(*p->open(at(3)), "leaves");
+  REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "stays") && plays(fake, child_bot(2), at(3), "leaves"); }));
 
   p.reset();
   REQUIRE(eventually([&] { return exits.size() == 1; }));
+  CHECK(exits.items()[0].name == "child-2");
   CHECK(exits.items()[0].status == 0);  // it left on its own, not killed
-  CHECK_FALSE(plays(fake, child_bot(1), at(2), "two"));
+  CHECK_FALSE(plays(fake, child_bot(2), at(3), "leaves"));
+  CHECK(sup.pid("child-1"));
+  CHECK(plays(fake, child_bot(1), at(2), "stays"));
+
+  music_parent again(io, fake.base_url(), parent_setup{.port = port});
+  REQUIRE(eventually([&] { return again.bot_at(channel_id{2}) == "child-1"; }));
+  CHECK(now_playing_title(*again.manager->find(channel_id{2})) == "stays");
   sup.async_stop(asio::use_future).get();
+}
+
+TEST_CASE("processes: a real child stopped before its node is ready exits at SIGTERM, not at the SIGKILL after the grace",
+          "[sessions][manager][processes]") {
+  testing::fake_node fake;  // only for real_child's arguments: the child's node dials `silent` instead
+  io_thread io;
+  // A "node" that accepts and never answers: the child's dial proves its signal handler is installed.
+  asio::ip::tcp::acceptor silent(io.ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::socket dialer(io.ioc);
+  auto dialed = std::make_shared<std::promise<void>>();
+  silent.async_accept(dialer, [dialed](error_code) { dialed->set_value(); });
+  auto never_ready = real_child({"child-1", child_bot(1)}, testing::closed_port(), fake);
+  auto node = std::find(never_ready.args.begin(), never_ready.args.end(), "--node");
+  *std::next(node) = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  shared_log<child_exit> exits;
+  supervisor sup(io.ioc.get_executor(), supervise({never_ready}, exits));
+  REQUIRE(sup.start());
+  REQUIRE(dialed->get_future().wait_for(30s) == std::future_status::ready);
+  sup.async_stop(asio::use_future).get();
+  REQUIRE(exits.size() == 1);
+  CHECK(exits.items()[0].status == 0);
 }
 
 TEST_CASE("processes: a real child with a bad token is rejected and counted, and exits", "[sessions][manager][processes]") {

@@ -74,6 +74,7 @@ struct child_setup {
   user_id bot{};
   std::string store{};  ///< A SQLite file; empty: nothing is kept.
   std::chrono::milliseconds orphan_grace{60s};
+  bool keep_playing = false;  ///< Stays without a parent, whatever the grace.
 };
 
 inline child_program real_child(const child_setup& c, unsigned short port, const testing::fake_node& fake) {
@@ -87,6 +88,7 @@ inline child_program real_child(const child_setup& c, unsigned short port, const
                                 "--passthrough", "fake:",
                                 "--orphan-grace", std::to_string(c.orphan_grace.count())};
   if (!c.store.empty()) args.insert(args.end(), {"--store", c.store});
+  if (c.keep_playing) args.push_back("--keep-playing");
   return {c.name, built_program("tools/session-child/hanabi-session-child"), std::move(args)};
 }
 

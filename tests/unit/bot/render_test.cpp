@@ -203,6 +203,29 @@ TEST_CASE("render: /bots and /nodes tables", "[bot][render]") {
   CHECK(render_bots({}).embeds[0].description == "No bots are configured.");
 }
 
+TEST_CASE("render: a /nodes row from the pool's view and the node's stats", "[bot][render]") {
+  hanabi::pool_stats::node_entry pooled;
+  pooled.name = "main";
+  pooled.available = true;
+  pooled.accepting = true;
+  pooled.players = 2;
+  pooled.penalty = 7;
+  auto own_only = make_node_row(pooled, std::nullopt);
+  CHECK(own_only.players == 2);
+  CHECK(own_only.load.playing_players == 0);
+  hanabi::protocol::stats stats;
+  stats.players = 9;
+  stats.playing_players = 5;
+  stats.cpu.system_load = 0.5;
+  stats.frame_stats = hanabi::protocol::frame_stats{2900, 40, 60};
+  auto row = make_node_row(pooled, stats);
+  CHECK(row.players == 9);
+  CHECK(row.load.playing_players == 5);
+  CHECK(row.penalty == 7);
+  CHECK(render_nodes({row}).embeds.at(0).fields.at(0).value ==
+        "🟢 up · 9 players (5 playing) · CPU 50% · penalty 7 · frame deficit 60/min");
+}
+
 TEST_CASE("render: messages as console text", "[bot][render]") {
   message m;
   m.content = "Hello";
