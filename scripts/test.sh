@@ -67,8 +67,9 @@ start_tests build/gcc-tests.log --test-dir build/gcc -j "$jobs"
 # The sanitizer build uses g++: clang 14 fails to assemble Asio coroutine code under ASan ("Cannot represent
 # a difference across sections"), a compiler bug. clang still builds the libFuzzer targets below.
 stage "gcc ASan+UBSan build of the unit tests"
-# -g1: line tables are all ASan's reports need; full debug info costs compile time.
-cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DCMAKE_CXX_COMPILER=g++ \
+# -O0 -g0: no debug info (8% of this stage's compile time): the reports name the functions from the symbol
+# table, and UBSan's carry their file and line anyway.
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g0" -DCMAKE_CXX_COMPILER=g++ \
   -DHANABI_WERROR=ON -DHANABI_SANITIZE=ON -DHANABI_COMPILE_ASIO=ON \
   -DHANABI_BUILD_BENCHMARKS=OFF -DHANABI_BUILD_EXAMPLES=OFF -DHANABI_INSTALL=OFF >/dev/null
 unit_targets=()
@@ -95,7 +96,8 @@ stage "unit tests (clang), in the background"
 start_tests build/clang-tests.log --test-dir build/clang -L unit -j "$jobs"
 
 stage "clang libFuzzer build"
-cmake -S . -B build/clang-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+# -g1: line tables for the crash reports; full debug info would only cost compile time.
+cmake -S . -B build/clang-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1" -DCMAKE_CXX_COMPILER=clang++ \
   -DHANABI_WERROR=ON -DHANABI_SANITIZE=ON -DHANABI_BUILD_FUZZERS=ON -DHANABI_BUILD_TESTS=OFF \
   -DHANABI_BUILD_BENCHMARKS=OFF -DHANABI_BUILD_EXAMPLES=OFF -DHANABI_INSTALL=OFF >/dev/null
 cmake --build build/clang-fuzz -j "$jobs" --target fuzz_model_decode fuzz_track_codec
