@@ -8,7 +8,9 @@ set(hanabi_bot_dir ${CMAKE_CURRENT_LIST_DIR})
 add_library(hanabi_bot_core STATIC
   ${hanabi_bot_dir}/core/errors.cpp ${hanabi_bot_dir}/core/args.cpp ${hanabi_bot_dir}/core/config.cpp
   ${hanabi_bot_dir}/core/render.cpp ${hanabi_bot_dir}/core/commands.cpp
-  ${hanabi_bot_dir}/core/requests.cpp ${hanabi_bot_dir}/core/local_sessions.cpp ${hanabi_bot_dir}/core/router.cpp ${hanabi_bot_dir}/offline/script.cpp
+  ${hanabi_bot_dir}/core/requests.cpp ${hanabi_bot_dir}/core/local_sessions.cpp ${hanabi_bot_dir}/core/router.cpp
+  ${hanabi_bot_dir}/core/router_library.cpp ${hanabi_bot_dir}/core/now_playing.cpp ${hanabi_bot_dir}/core/search.cpp
+  ${hanabi_bot_dir}/core/playlists.cpp ${hanabi_bot_dir}/offline/script.cpp
   ${hanabi_bot_dir}/offline/offline_gateway.cpp ${hanabi_bot_dir}/offline/script_runner.cpp
   ${hanabi_bot_dir}/offline/offline_parent.cpp)
 target_include_directories(hanabi_bot_core PUBLIC ${hanabi_bot_dir} ${HANABI_TOMLPP_INCLUDE})

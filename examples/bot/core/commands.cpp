@@ -36,7 +36,8 @@ command_spec playlist_command() {
       command("rename", "Rename one of your playlists", {required_arg("name", "The playlist"), required_arg("new_name", "Its new name")}),
       command("import", "Save a Lavalink playlist (a URL) as a playlist",
               {required_arg("url", "The playlist URL"), required_arg("name", "The name to save it under")}),
-      command("export", "Post a playlist as a list of URLs", {required_arg("name", "The playlist")}),
+      command("export", "Get a playlist as a JSON file (hanabi's playlist format)",
+              {required_arg("name", "The playlist"), optional_arg("owner", "Whose (default: yours)", kind::user)}),
   };
   return c;
 }
@@ -130,7 +131,7 @@ std::vector<command_spec> slash_commands(const std::vector<std::string>& bot_nam
       command("clear", "Remove every upcoming track"),
       command("dequeue", "Remove upcoming tracks by a rule",
               {{"rule", "Which tracks", kind::string, true, {"requester", "absent", "duplicates"}},
-               optional_arg("user", "The requester (rule: requester)", kind::user)}),
+               optional_arg("requester", "Whose tracks (rule: requester; default: yours)", kind::user)}),
       command("enqueue", "Enqueue a saved playlist",
               {required_arg("playlist", "Its name"), optional_arg("owner", "Whose (default: yours)", kind::user),
                optional_arg("mode", "Where the tracks go", kind::string, {"fifo", "next", "random", "interlace"}),

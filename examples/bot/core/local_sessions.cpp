@@ -25,6 +25,7 @@ hanabi::local_session_config local_sessions::session_config() const {
   cfg.bot_name = options_.bot_name;
   cfg.bot = gateway_.self();
   cfg.search_prefix = options_.search_prefix;
+  cfg.passthrough_prefixes = options_.passthrough_prefixes;
   cfg.inactivity_timeout = options_.inactivity_timeout;
   cfg.load_tracks = options_.load_tracks;
   cfg.log = options_.log;

@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace bot {
 
@@ -28,6 +29,8 @@ struct local_sessions_options {
   std::string bot_name = "parent";
   /// Prepended to a play query that is not a URL (see local_session_config::search_prefix).
   std::string search_prefix = "ytsearch:";
+  /// Play queries starting with one of these go to Lavalink unchanged (a plugin's "spotify:").
+  std::vector<std::string> passthrough_prefixes{};
   /// A session with nothing playing this long leaves (zero: the library's default).
   std::chrono::milliseconds inactivity_timeout{std::chrono::minutes{5}};
   /// Resolves queries (hanabi::load_tracks_from(node) for one node).

@@ -59,7 +59,7 @@ std::string component_text(const component& c) {
   const auto& menu = std::get<select_menu>(c);
   std::string options;
   for (const auto& o : menu.options) options += fmt::format("{}{}) {}", options.empty() ? "" : " | ", o.value, o.label);
-  return fmt::format("<{} {}: {}>", menu.custom_id, menu.placeholder, options);
+  return fmt::format("<{} {}: {}{}>", menu.custom_id, menu.placeholder, options, menu.disabled ? " (disabled)" : "");
 }
 
 }  // namespace
@@ -91,7 +91,7 @@ message render_queue_page(const hanabi::queue_view& page) {
   e.footer = fmt::format("{} track{} · {} left", page.total, page.total == 1 ? "" : "s",
                          format_time(page.durations.remaining_ms));
   if (page.durations.remaining_streams > 0) e.footer += fmt::format(" + {} live", page.durations.remaining_streams);
-  return message{"", {std::move(e)}, {}, false};
+  return message{"", {std::move(e)}, {}, false, {}};
 }
 
 std::string progress_bar(std::int64_t filled, std::int64_t total, std::size_t width) {
@@ -111,7 +111,7 @@ message render_now_playing(const now_playing_view& v) {
   e.footer = v.bot_name;
   if (!v.current) {
     e.title = "Nothing is playing";
-    return message{"", {std::move(e)}, {}, false};
+    return message{"", {std::move(e)}, {}, false, {}};
   }
   const auto& np = *v.current;
   e.title = np.paused ? fmt::format("⏸ {}", np.item.title) : np.item.title;
@@ -122,7 +122,7 @@ message render_now_playing(const now_playing_view& v) {
   e.fields.push_back({"Repeat", hanabi::to_string(np.repeat), true});
   e.fields.push_back({"Requested by", mention(np.item.requester), true});
   if (!v.window.items.empty()) e.fields.push_back({"Queue", queue_lines(v.window), false});
-  return message{"", {std::move(e)}, player_buttons(np, v.window), false};
+  return message{"", {std::move(e)}, player_buttons(np, v.window), false, {}};
 }
 
 message render_bots(const std::vector<bot_row>& bots) {
@@ -136,7 +136,23 @@ message render_bots(const std::vector<bot_row>& bots) {
     e.fields.push_back({fmt::format("{} ({})", b.name, b.parent ? "parent" : "child"), value, false});
   }
   if (bots.empty()) e.description = "No bots are configured.";
-  return message{"", {std::move(e)}, {}, false};
+  return message{"", {std::move(e)}, {}, false, {}};
+}
+
+node_row make_node_row(const hanabi::pool_stats::node_entry& pooled, const std::optional<hanabi::protocol::stats>& stats) {
+  node_row r;
+  r.load.name = pooled.name;
+  r.load.available = pooled.available;
+  r.load.accepts_new_players = pooled.accepting;
+  r.players = static_cast<int>(pooled.players);
+  r.penalty = pooled.penalty;
+  if (stats) {
+    r.players = stats->players;
+    r.load.playing_players = stats->playing_players;
+    r.load.system_load = stats->cpu.system_load;
+    r.load.frames = stats->frame_stats;
+  }
+  return r;
 }
 
 message render_nodes(const std::vector<node_row>& nodes) {
@@ -147,10 +163,11 @@ message render_nodes(const std::vector<node_row>& nodes) {
     std::string value = n.load.available ? (n.load.accepts_new_players ? "🟢 up" : "🟡 draining") : "🔴 down";
     value += fmt::format(" · {} player{} ({} playing) · CPU {:.0f}% · penalty {:.0f}", n.players,
                          n.players == 1 ? "" : "s", n.load.playing_players, n.load.system_load * 100, n.penalty);
+    if (n.load.frames) value += fmt::format(" · frame deficit {}/min", n.load.frames->deficit);
     e.fields.push_back({n.load.name, value, false});
   }
   if (nodes.empty()) e.description = "No nodes are configured.";
-  return message{"", {std::move(e)}, {}, false};
+  return message{"", {std::move(e)}, {}, false, {}};
 }
 
 std::string to_text(const message& m) {
@@ -176,6 +193,7 @@ std::string to_text(const message& m) {
     if (!text.empty()) text.pop_back();
     line("", text);
   }
+  for (const auto& f : m.files) line("", fmt::format("📎 {} ({} bytes)\n{}", f.filename, f.content.size(), f.content));
   if (!out.empty()) out.pop_back();
   return out;
 }

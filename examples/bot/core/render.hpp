@@ -9,7 +9,9 @@
 
 #include <hanabi/diagnostics.hpp>
 #include <hanabi/ids.hpp>
+#include <hanabi/node/node_pool.hpp>
 #include <hanabi/node/selection.hpp>
+#include <hanabi/protocol/events.hpp>
 #include <hanabi/session/session_types.hpp>
 
 #include <cstdint>
@@ -57,10 +59,13 @@ struct select_option {
   friend bool operator==(const select_option&, const select_option&) = default;
 };
 
+/// A menu to pick one option from. Its custom_id is "kind:detail" (e.g. "search:3"): the kind says
+/// which feature answers a choice, the detail which instance.
 struct select_menu {
   std::string custom_id;
   std::string placeholder;
   std::vector<select_option> options;
+  bool disabled = false;  ///< Shown but not usable (an expired or answered search).
   friend bool operator==(const select_menu&, const select_menu&) = default;
 };
 
@@ -72,12 +77,21 @@ struct action_row {
   friend bool operator==(const action_row&, const action_row&) = default;
 };
 
+/// A file sent with a message (an exported playlist): Discord caps message text at 2,000
+/// characters, a file is not capped that low.
+struct attachment {
+  std::string filename;
+  std::string content;
+  friend bool operator==(const attachment&, const attachment&) = default;
+};
+
 struct message {
   std::string content;
   std::vector<embed> embeds;
   std::vector<action_row> rows;
   /// Only the user who ran the command sees it (interaction replies only).
   bool ephemeral = false;
+  std::vector<attachment> files;
   friend bool operator==(const message&, const message&) = default;
 };
 
@@ -147,6 +161,10 @@ struct node_row {
   int players = 0;         ///< Players on the node (all sessions).
   double penalty = 0;      ///< As selection computes it.
 };
+/// A row from the pool's view of a node (availability, its players in this pool, the penalty) and
+/// the node's latest stats (players of every client, playing players, CPU, frames), when it has
+/// sent some: without stats the row counts this pool's players only.
+node_row make_node_row(const hanabi::pool_stats::node_entry& pooled, const std::optional<hanabi::protocol::stats>& stats);
 message render_nodes(const std::vector<node_row>& nodes);
 
 /// The message as readable text, for a console (the offline gateway) and for logs.

@@ -182,7 +182,7 @@ hanabi::result<hanabi::dequeue_args> dequeue_request(const command_options& o, s
   hanabi::dequeue_args a{.by = by};
   if (*rule == "requester") {
     hanabi::user_id whose = by;
-    if (auto u = find_option(o, "user")) {
+    if (auto u = find_option(o, "requester")) {
       auto parsed = parse_user(*u);
       if (!parsed) return parsed.error();
       whose = *parsed;

@@ -57,7 +57,7 @@ hanabi::result<hanabi::repeat_args> repeat_request(const command_options& o, han
 hanabi::result<hanabi::move_args> move_request(const command_options& o, hanabi::user_id by);
 /// /remove positions, against a queue of `size` items. Errors: those of parse_positions.
 hanabi::result<hanabi::dequeue_args> remove_request(const command_options& o, std::size_t size, hanabi::user_id by);
-/// /dequeue rule [user]: `present` is who is in the voice channel (the `absent` rule).
+/// /dequeue rule [requester] (`requester`, not `user`: offline scripts keep `user:` for who acts): `present` is who is in the voice channel (the `absent` rule).
 /// Errors: missing_option, unknown_choice, malformed_snowflake.
 hanabi::result<hanabi::dequeue_args> dequeue_request(const command_options& o, std::vector<hanabi::user_id> present,
                                                      hanabi::user_id by);

@@ -1,61 +1,23 @@
 #include "router.hpp"
 
+#include "router_replies.hpp"
+#include "search.hpp"
+
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/experimental/as_tuple.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <exception>
 #include <tuple>
-#include <type_traits>
 #include <utility>
 
 namespace bot {
 
 namespace {
 
-constexpr auto as_result = asio::experimental::as_tuple(asio::use_awaitable);
-
-// Runs `op(diag, token)` on a session and renders the success with `render`, or the failure with
-// the session's own sentence. `diag` lives in this frame until the operation completes.
-template <class Op, class Render>
-asio::awaitable<message> attempt(Op op, Render render) {
-  hanabi::diagnostics diag;
-  auto outcome = co_await op(diag, as_result);
-  if (auto ec = std::get<0>(outcome)) co_return render_error(hanabi::failure{ec, std::move(diag)});
-  if constexpr (std::tuple_size_v<decltype(outcome)> == 1)
-    co_return render();
-  else
-    co_return render(std::move(std::get<1>(outcome)));
-}
-
-message notice(std::string sentence) { return render_notice(sentence); }
-
-std::string plural(std::size_t n, std::string_view word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
-
-const char* reason_text(hanabi::close_reason r) {
-  switch (r) {
-    case hanabi::close_reason::requested: return "asked to leave";
-    case hanabi::close_reason::inactivity: return "nothing played for a while";
-    case hanabi::close_reason::kicked: return "disconnected from the voice channel";
-    case hanabi::close_reason::voice_lost: return "the voice connection was lost";
-    case hanabi::close_reason::child_lost: return "the bot holding it stopped";
-    case hanabi::close_reason::shutdown: return "the bot is shutting down";
-  }
-  return "ended";
-}
-
-std::string played_text(const hanabi::enqueue_outcome& o) {
-  if (!o.playlist_name.empty())
-    return fmt::format("Queued {} from **{}**.", plural(o.positions.size(), "track"), o.playlist_name);
-  if (o.positions.empty()) return "Nothing was queued.";
-  if (o.started) return fmt::format("Playing **{}**.", o.first_title);
-  return fmt::format("Queued **{}** at position {}.", o.first_title, o.positions.front());
-}
+using namespace replies;
 
 hanabi::repeat_mode next_repeat(hanabi::repeat_mode m) {
   switch (m) {
@@ -71,13 +33,22 @@ constexpr int volume_step = 10;
 }  // namespace
 
 router::router(gateway& gw, hanabi::session_manager& sessions, router_config config)
-    : gateway_(gw), sessions_(sessions), config_(std::move(config)) {}
+    : gateway_(gw),
+      sessions_(sessions),
+      config_(std::move(config)),
+      players_(gw, {.window = config_.page_size / 2, .interval = config_.now_playing_interval, .log = config_.log}) {}
+
+router::~router() {
+  for (auto& [id, s] : searches_) s.expiry->cancel();
+}
 
 void router::start(gateway_events others) {
   others.on_command = [this](command_invocation c) { on_command(std::move(c)); };
   others.on_component = [this](component_invocation c) { on_component(std::move(c)); };
   gateway_.set_events(std::move(others));
 }
+
+void router::follow(const std::shared_ptr<hanabi::session>& s, hanabi::channel_id text) { players_.follow(s, text); }
 
 // --- The boundary: nothing escapes into the gateway loop -----------------------------------------
 
@@ -93,36 +64,66 @@ void router::on_component(component_invocation c) {
   });
 }
 
+// Loads, playlists, session creation and children's sessions may outlast Discord's 3 seconds.
+bool router::takes_long(const command_invocation& c) const {
+  static constexpr std::array<std::string_view, 5> slow = {"connect", "play", "search", "enqueue", "playlist"};
+  if (std::find(slow.begin(), slow.end(), c.name) != slow.end()) return true;
+  auto voice = gateway_.voice_channel_of(c.from.guild, c.from.user);
+  auto s = voice ? sessions_.find(*voice) : nullptr;
+  return s && s->is_remote();
+}
+
+// The reply, or the edit of a deferred (ephemeral) answer.
+asio::awaitable<void> router::answer(interaction_ref i, bool deferred, message m) {
+  if (!deferred) {
+    co_await gateway_.async_reply(std::move(i), std::move(m), as_result);
+    co_return;
+  }
+  m.ephemeral = true;
+  co_await gateway_.async_edit_reply(std::move(i), std::move(m), as_result);
+}
+
 asio::awaitable<void> router::answer_command(command_invocation c) {
   message m;
+  bool deferred = false;
   try {
+    deferred = takes_long(c);
+    if (deferred) co_await gateway_.async_defer(c.interaction, true, as_result);
     m = co_await run(c);
   } catch (const std::exception& e) {
     config_.log.error("/{}: {}", c.name, e.what());
     m = render_error("Something went wrong; it was logged.");
   }
-  co_await gateway_.async_reply(c.interaction, std::move(m), as_result);
+  co_await answer(c.interaction, deferred, std::move(m));
 }
 
 asio::awaitable<void> router::answer_component(component_invocation c) {
   message m;
+  bool deferred = false;
   try {
-    auto it = std::find_if(players_.begin(), players_.end(), [&](auto& p) { return p.second.id == c.message; });
-    auto s = it == players_.end() ? nullptr : it->second.session.lock();
-    if (!s)
-      m = render_error("This player has ended.");
-    else if (gateway_.voice_channel_of(c.from.guild, c.from.user) != it->first)
-      m = render_error(fmt::format("Join <#{}> to use this player.", it->first.value()));
-    else if (auto allowed = check_allowed(c.custom_id, c.from, config_.rules); !allowed)
-      m = render_error(allowed.error());
-    else
-      m = co_await press(c, *s);
+    if (auto id = search_of(c.custom_id)) {
+      deferred = true;  // the pick may create a session and loads nothing, but starts a track
+      co_await gateway_.async_defer(c.interaction, true, as_result);
+      m = co_await pick(c, *id);
+    } else {
+      m = co_await press_player(c);
+    }
   } catch (const std::exception& e) {
-    config_.log.error("button {}: {}", c.custom_id, e.what());
+    config_.log.error("component {}: {}", c.custom_id, e.what());
     m = render_error("Something went wrong; it was logged.");
   }
   m.ephemeral = true;
-  co_await gateway_.async_reply(c.interaction, std::move(m), as_result);
+  co_await answer(c.interaction, deferred, std::move(m));
+}
+
+router::reply router::press_player(const component_invocation& c) {
+  auto owner = players_.owner_of(c.message);
+  if (!owner) co_return render_error("This player has ended.");
+  auto& [voice, s] = *owner;
+  if (gateway_.voice_channel_of(c.from.guild, c.from.user) != voice)
+    co_return render_error(fmt::format("Join <#{}> to use this player.", voice.value()));
+  if (auto allowed = check_allowed(c.custom_id, c.from, config_.rules); !allowed) co_return render_error(allowed.error());
+  co_return co_await press(c, *s);
 }
 
 // --- Commands ------------------------------------------------------------------------------------
@@ -131,33 +132,36 @@ router::reply router::run(const command_invocation& c) {
   if (auto allowed = check_allowed(c.name, c.from, config_.rules); !allowed) co_return render_error(allowed.error());
   if (c.name == "bots") co_return bots();
   if (c.name == "nodes") co_return nodes();
-  if (c.name == "search" || c.name == "enqueue" || c.name == "playlist")
-    co_return render_error(fmt::format("/{} is not available in this version of the bot yet.", c.name));
+  if (c.name == "playlist") co_return co_await playlist(c);
   auto voice = gateway_.voice_channel_of(c.from.guild, c.from.user);
   if (!voice) co_return render_error("You are not in a voice channel.");
+  if (c.name == "search") co_return co_await search(c);
   if (c.name == "disconnect") co_return co_await disconnect(c, *voice);
+  if (c.name == "enqueue") co_return co_await enqueue(c, *voice);
   message refusal;
-  auto s = co_await acquire(c, *voice, refusal);
+  auto s = co_await acquire(c.from, c.name, c.options, *voice, refusal);
   if (!s) co_return refusal;
   co_return co_await run_on(c, *s, *voice);
 }
 
-asio::awaitable<std::shared_ptr<hanabi::session>> router::acquire(const command_invocation& c,
-                                                                   hanabi::channel_id voice, message& refusal) {
+asio::awaitable<std::shared_ptr<hanabi::session>> router::acquire(const invoker& from, std::string_view command,
+                                                                   const command_options& o, hanabi::channel_id voice,
+                                                                   message& refusal) {
   if (auto found = sessions_.find(voice)) co_return found;
-  if (c.name != "connect" && c.name != "play") {
+  static constexpr std::array<std::string_view, 4> creating = {"connect", "play", "enqueue", "search"};
+  if (std::find(creating.begin(), creating.end(), command) == creating.end()) {
     refusal = render_error("Nothing is playing in your voice channel: start with /play.");
     co_return nullptr;
   }
-  auto bot = connect_choice(c.options, c.from, config_.rules);
+  auto bot = connect_choice(o, from, config_.rules);
   if (!bot) {
     refusal = render_error(bot.error());
     co_return nullptr;
   }
   hanabi::diagnostics diag;
   // Named, not temporaries inside the co_await expression: GCC 12 mishandles those.
-  const hanabi::session_address where{c.from.guild, voice};
-  hanabi::create_options options{.by = c.from.user, .bot = *bot};
+  const hanabi::session_address where{from.guild, voice};
+  hanabi::create_options options{.by = from.user, .bot = *bot};
   auto ec_s = co_await sessions_.async_get_or_create(where, std::move(options), diag, as_result);
   auto& ec = std::get<0>(ec_s);
   auto& s = std::get<1>(ec_s);
@@ -165,7 +169,7 @@ asio::awaitable<std::shared_ptr<hanabi::session>> router::acquire(const command_
     refusal = render_error(hanabi::failure{ec, std::move(diag)});
     co_return nullptr;
   }
-  if (!s->is_remote()) follow(s, c.from.text_channel);
+  if (!s->is_remote()) follow(s, from.text_channel);
   co_return s;
 }
 
@@ -181,12 +185,7 @@ router::reply router::run_on(const command_invocation& c, hanabi::session& s, ha
     co_return co_await skip(s, *a);
   }
   if (c.name == "back") co_return co_await skip(s, {.how = hanabi::skip_args::kind::back, .by = by});
-  if (c.name == "seek") {
-    auto a = seek_request(o, by);
-    if (!a) co_return fail_or(a);
-    co_return co_await attempt([&](auto& d, auto t) { return s.async_seek(*a, d, t); },
-                               [](std::int64_t ms) { return notice(fmt::format("Jumped to {}.", format_time(ms))); });
-  }
+  if (c.name == "seek") co_return co_await seek(c, s);
   if (c.name == "pause" || c.name == "resume") {
     const bool paused = c.name == "pause";
     co_return co_await attempt([&](auto& d, auto t) { return s.async_pause({.paused = paused, .by = by}, d, t); },
@@ -248,6 +247,24 @@ router::reply router::play(const command_invocation& c, hanabi::session& s) {
                              });
 }
 
+// A time past the end is refused with the track's range; a jump (+30, -10) is clamped to the track.
+router::reply router::seek(const command_invocation& c, hanabi::session& s) {
+  auto a = seek_request(c.options, c.from.user);
+  if (!a) co_return render_error(a.error());
+  if (!a->relative) {
+    hanabi::diagnostics diag;
+    auto ec_current = co_await s.async_now_playing(diag, as_result);
+    auto& current = std::get<1>(ec_current);
+    if (!std::get<0>(ec_current) && current) {
+      const seek_target target{.relative = false, .ms = a->value};
+      auto resolved = resolve_seek(target, current->position, current->item.length);
+      if (!resolved) co_return render_error(resolved.error());
+    }
+  }
+  co_return co_await attempt([&](auto& d, auto t) { return s.async_seek(*a, d, t); },
+                             [](std::int64_t ms) { return notice(fmt::format("Jumped to {}.", format_time(ms))); });
+}
+
 router::reply router::skip(hanabi::session& s, hanabi::skip_args a) {
   co_return co_await attempt([&](auto& d, auto t) { return s.async_skip(a, d, t); },
                              [](const hanabi::now_playing& np) {
@@ -269,22 +286,8 @@ router::reply router::queue(const command_invocation& c, hanabi::session& s) {
                              });
 }
 
-asio::awaitable<std::optional<now_playing_view>> router::player_view(hanabi::session& s) {
-  hanabi::diagnostics diag;
-  const hanabi::page_args window_args{.number = 0, .size = config_.page_size / 2};
-  auto ec_current = co_await s.async_now_playing(diag, as_result);
-  auto& ec = std::get<0>(ec_current);
-  auto& current = std::get<1>(ec_current);
-  if (ec) co_return std::nullopt;
-  auto page_ec_window = co_await s.async_queue_page(window_args, diag, as_result);
-  auto& page_ec = std::get<0>(page_ec_window);
-  auto& window = std::get<1>(page_ec_window);
-  if (page_ec) co_return std::nullopt;
-  co_return now_playing_view{std::move(current), std::move(window), s.bot()};
-}
-
 router::reply router::now_playing(hanabi::session& s) {
-  auto view = co_await player_view(s);
+  auto view = co_await load_player_view(s, config_.page_size / 2);
   if (!view) co_return render_error("This session has ended.");
   auto m = render_now_playing(*view);
   m.rows.clear();  // the buttons live on the player message, which this bot keeps up to date
@@ -355,69 +358,7 @@ message router::nodes() const {
   return render_nodes(config_.nodes());
 }
 
-// --- The now-playing message ---------------------------------------------------------------------
-
-void router::follow(const std::shared_ptr<hanabi::session>& s, hanabi::channel_id text) {
-  const auto voice = s->address().voice;
-  if (players_.count(voice)) return;
-  auto& p = players_[voice];
-  p.session = s;
-  p.text = text;
-  p.subscription = s->subscribe([this, voice, ex = gateway_.get_executor()](const hanabi::session_event& e) {
-    asio::post(ex, [this, voice, e] { on_session_event(voice, e); });
-  });
-}
-
-void router::on_session_event(hanabi::channel_id voice, const hanabi::session_event& e) {
-  auto done = [log = config_.log](std::exception_ptr ex) {
-    if (ex) log.error("the now-playing message could not be updated");
-  };
-  if (auto closed = std::get_if<hanabi::session_events::closed>(&e))
-    return asio::co_spawn(gateway_.get_executor(), retire(voice, reason_text(closed->reason)), done);
-  if (std::holds_alternative<hanabi::session_events::node_moved>(e)) return;
-  asio::co_spawn(gateway_.get_executor(), refresh(voice), done);
-}
-
-// One refresh at a time per message; a change during one makes it run again.
-asio::awaitable<void> router::refresh(hanabi::channel_id voice) {
-  auto it = players_.find(voice);
-  if (it == players_.end()) co_return;
-  if (it->second.refreshing) {
-    it->second.stale = true;
-    co_return;
-  }
-  it->second.refreshing = true;
-  do {
-    it->second.stale = false;
-    auto s = it->second.session.lock();
-    if (!s) co_return;
-    auto view = co_await player_view(*s);
-    it = players_.find(voice);
-    if (it == players_.end() || !view) co_return;
-    auto m = render_now_playing(*view);
-    if (it->second.id) {
-      co_await gateway_.async_edit(it->second.text, *it->second.id, std::move(m), as_result);
-    } else {
-      auto ec_id = co_await gateway_.async_post(it->second.text, std::move(m), as_result);
-  auto& ec = std::get<0>(ec_id);
-  auto& id = std::get<1>(ec_id);
-      if (!ec && players_.count(voice)) players_[voice].id = id;
-    }
-    it = players_.find(voice);
-    if (it == players_.end()) co_return;
-  } while (it->second.stale);
-  it->second.refreshing = false;
-}
-
-asio::awaitable<void> router::retire(hanabi::channel_id voice, std::string why) {
-  auto it = players_.find(voice);
-  if (it == players_.end()) co_return;
-  auto p = std::move(it->second);
-  players_.erase(it);
-  if (p.id) co_await gateway_.async_delete(p.text, *p.id, as_result);
-  auto farewell = render_notice(fmt::format("Left <#{}>: {}.", voice.value(), why));
-  co_await gateway_.async_post(p.text, std::move(farewell), as_result);
-}
+// --- The now-playing buttons ---------------------------------------------------------------------
 
 router::reply router::press(const component_invocation& c, hanabi::session& s) {
   const auto by = c.from.user;

@@ -33,7 +33,7 @@ dpp::component to_dpp(const component& c) {
     return out;
   }
   const auto& menu = std::get<select_menu>(c);
-  out.set_type(dpp::cot_selectmenu).set_id(menu.custom_id).set_placeholder(menu.placeholder);
+  out.set_type(dpp::cot_selectmenu).set_id(menu.custom_id).set_placeholder(menu.placeholder).set_disabled(menu.disabled);
   for (const auto& o : menu.options) out.add_select_option(dpp::select_option(o.label, o.value, o.description));
   return out;
 }
@@ -58,6 +58,7 @@ dpp::message to_dpp(const message& m, dpp::snowflake channel = {}) {
     for (const auto& c : row.components) r.add_component(to_dpp(c));
     out.add_component(r);
   }
+  for (const auto& f : m.files) out.add_file(f.filename, f.content);
   if (m.ephemeral) out.set_flags(dpp::m_ephemeral);
   return out;
 }

@@ -91,23 +91,43 @@ void offline_gateway::deliver_command(invoker from, std::string name, std::strin
   });
 }
 
+namespace {
+
+// The custom_id of the component of `m` that `wanted` names: exactly, or by its kind (`search`
+// names "search:3").
+std::optional<std::string> matching_component(const message& m, std::string_view wanted) {
+  for (const auto& row : m.rows)
+    for (const auto& c : row.components) {
+      const auto& id = std::visit([](const auto& x) -> const std::string& { return x.custom_id; }, c);
+      if (id == wanted || (id.starts_with(wanted) && id.size() > wanted.size() && id[wanted.size()] == ':')) return id;
+    }
+  return std::nullopt;
+}
+
+}  // namespace
+
 hanabi::result<void> offline_gateway::deliver_component(invoker from, std::string_view custom_id,
                                                         std::vector<std::string> values) {
+  auto deliver = [&](hanabi::message_id on, std::string id, std::string where) {
+    auto label = fmt::format("{} on {} by <@{}>", id, where, from.user.value());
+    component_invocation ci{open_interaction(std::move(label)), std::move(from), on, std::move(id), std::move(values)};
+    asio::post(executor_, [this, ci = std::move(ci)]() mutable {
+      if (events_.on_component) events_.on_component(std::move(ci));
+    });
+  };
   for (auto it = messages_.rbegin(); it != messages_.rend(); ++it) {
-    for (const auto& row : it->second.content.rows) {
-      for (const auto& c : row.components) {
-        const auto& id = std::visit([](const auto& x) -> const std::string& { return x.custom_id; }, c);
-        if (id != custom_id) continue;
-        from.text_channel = it->second.channel;
-        auto label = fmt::format("{} on message {} by <@{}>", custom_id, it->first.value(), from.user.value());
-        component_invocation ci{open_interaction(std::move(label)), std::move(from), it->first,
-                                std::string(custom_id), std::move(values)};
-        asio::post(executor_, [this, ci = std::move(ci)]() mutable {
-          if (events_.on_component) events_.on_component(std::move(ci));
-        });
-        return {};
-      }
-    }
+    auto id = matching_component(it->second.content, custom_id);
+    if (!id) continue;
+    from.text_channel = it->second.channel;
+    deliver(it->first, std::move(*id), fmt::format("message {}", it->first.value()));
+    return {};
+  }
+  // Interaction replies (a /search menu) have no message id of their own here.
+  for (auto it = replies_.rbegin(); it != replies_.rend(); ++it) {
+    auto id = matching_component(it->second, custom_id);
+    if (!id) continue;
+    deliver(hanabi::message_id{}, std::move(*id), fmt::format("the reply to interaction {}", it->first));
+    return {};
   }
   return fail(errc::script_no_target, fmt::format("no message of {} has a component `{}`", options_.name, custom_id));
 }
@@ -143,6 +163,7 @@ void offline_gateway::defer_impl(interaction_ref i, bool ephemeral, done_handler
   const std::string* label = interaction_label(i);
   if (!label) return complete(std::move(h), make_error_code(errc::unknown_interaction));
   print(fmt::format("[{}] {} is thinking{}", options_.name, *label, ephemeral ? " (only you)" : ""));
+  deferred_.insert(i.id);
   complete(std::move(h), hanabi::error_code{});
 }
 

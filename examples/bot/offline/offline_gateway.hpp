@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,7 +69,8 @@ class offline_gateway final : public gateway {
   void deliver_command(invoker from, std::string name, std::string subcommand,
                        std::map<std::string, std::string> options);
   /// A user presses `custom_id` (or picks `values` in that menu) on the newest message of this
-  /// bot that has it. Errors: script_no_target.
+  /// bot that has it, else on the newest interaction reply that has it. `custom_id` may name a
+  /// component's kind only: `search` picks in the newest "search:N" menu. Errors: script_no_target.
   hanabi::result<void> deliver_component(invoker from, std::string_view custom_id, std::vector<std::string> values);
   /// A user (not a bot) joins, moves or leaves; the world changes and on_member_voice runs.
   void deliver_member_voice(hanabi::guild_id guild, hanabi::user_id user, std::optional<hanabi::channel_id> channel);
@@ -79,6 +81,8 @@ class offline_gateway final : public gateway {
   const message* find_message(hanabi::message_id id) const;
   /// The last answer to each interaction (reply or edit), by interaction id.
   const std::map<std::uint64_t, message>& replies() const noexcept { return replies_; }
+  /// The interactions that were deferred before their answer.
+  const std::set<std::uint64_t>& deferred() const noexcept { return deferred_; }
   /// The commands registered, last registration wins.
   const std::vector<command_spec>& registered_commands() const noexcept { return commands_; }
 
@@ -115,6 +119,7 @@ class offline_gateway final : public gateway {
   std::uint64_t voice_sessions_ = 0;
   std::map<std::uint64_t, std::string> interactions_;  // open interactions: id -> label
   std::map<std::uint64_t, message> replies_;
+  std::set<std::uint64_t> deferred_;
   std::map<hanabi::message_id, posted> messages_;
   std::vector<command_spec> commands_;
 };

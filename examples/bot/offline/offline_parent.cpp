@@ -31,17 +31,10 @@ hanabi::session_manager_config manager_config(const offline_parent_options& o) {
   return c;
 }
 
-std::vector<node_row> node_rows(const hanabi::node_pool& pool) {
+// The pool has the one node; its stats are read on the io_context, the node's executor.
+std::vector<node_row> node_rows(const hanabi::node_pool& pool, const hanabi::node& node) {
   std::vector<node_row> rows;
-  for (const auto& n : pool.stats().nodes) {
-    node_row r;
-    r.load.name = n.name;
-    r.load.available = n.available;
-    r.load.accepts_new_players = n.accepting;
-    r.players = static_cast<int>(n.players);
-    r.penalty = n.penalty;
-    rows.push_back(std::move(r));
-  }
+  for (const auto& n : pool.stats().nodes) rows.push_back(make_node_row(n, node.stats()));
   return rows;
 }
 
@@ -52,14 +45,22 @@ offline_parent::offline_parent(boost::asio::io_context& io, std::shared_ptr<voic
     : gateway_(io.get_executor(), std::move(world), options.bot),
       pool_(boost::asio::make_strand(io), quiet_pool()),
       node_(make_node(io, options)),
+      own_store_(io.get_executor()),
       local_(pool_, gateway_,
              {.bot_name = options.bot.name,
               .search_prefix = "ytsearch:",
+              .passthrough_prefixes = {"fake:"},  // the fake node's catalogue: fake:track:x, fake:playlist:n
               .inactivity_timeout = options.inactivity_timeout,
               .load_tracks = hanabi::load_tracks_from(node_),
               .log = hanabi::logger::none()}),
       manager_(io.get_executor(), manager_config(options), local_.factory(), {}),
-      router_(gateway_, manager_, {.rules = options.rules, .nodes = [this] { return node_rows(pool_); }}) {
+      router_(gateway_, manager_,
+              {.rules = options.rules,
+               .nodes = [this] { return node_rows(pool_, *node_); },
+               .store = options.store ? options.store : &own_store_,
+               .load_tracks = hanabi::load_tracks_from(node_),
+               .search_timeout = options.search_timeout,
+               .now_playing_interval = options.now_playing_interval}) {
   node_->async_run([](hanabi::error_code) {});
   pool_.add_node(node_);
   router_.start({.on_voice_state = [this](const hanabi::voice_state_update& u) { local_.on_voice_state(u); },

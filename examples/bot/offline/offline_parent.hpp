@@ -15,6 +15,7 @@
 #include <hanabi/node/node.hpp>
 #include <hanabi/node/node_pool.hpp>
 #include <hanabi/session/session_manager.hpp>
+#include <hanabi/storage/memory_store.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -31,6 +32,13 @@ struct offline_parent_options {
   permissions rules{};
   /// A session with nothing playing this long leaves.
   std::chrono::milliseconds inactivity_timeout{std::chrono::minutes{5}};
+  /// Saved playlists (must outlive the parent); null: an in-memory store of the parent's own, so
+  /// the demo needs no file.
+  hanabi::storage::store* store = nullptr;
+  /// How long a /search menu accepts a pick.
+  std::chrono::milliseconds search_timeout{std::chrono::seconds{30}};
+  /// How often the now-playing messages are refreshed between events.
+  std::chrono::milliseconds now_playing_interval{std::chrono::seconds{15}};
 };
 
 class offline_parent {
@@ -54,6 +62,7 @@ class offline_parent {
   offline_gateway gateway_;
   hanabi::node_pool pool_;
   std::shared_ptr<hanabi::node> node_;
+  hanabi::storage::memory_store own_store_;
   local_sessions local_;
   hanabi::session_manager manager_;
   router router_;

@@ -15,7 +15,7 @@ struct sqlite_migration {
   const char* sql;
 };
 
-inline constexpr std::array<sqlite_migration, 3> sqlite_migrations{{
+inline constexpr std::array<sqlite_migration, 4> sqlite_migrations{{
     {1, R"sql(
 CREATE TABLE users(
   id INTEGER PRIMARY KEY,
@@ -79,6 +79,19 @@ CREATE TABLE node_sessions(
 CREATE TABLE session_states(
   session_id INTEGER PRIMARY KEY REFERENCES queue_sessions(id) ON DELETE CASCADE,
   state TEXT NOT NULL);
+)sql"},
+    {4, R"sql(
+CREATE TABLE session_actions(
+  id INTEGER PRIMARY KEY,
+  bot TEXT NOT NULL,
+  guild INTEGER NOT NULL,
+  channel INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  actor INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  detail TEXT NOT NULL);
+CREATE INDEX session_actions_by_session ON session_actions(bot, guild, channel, id);
+CREATE INDEX history_by_guild_id ON history(guild, played_at, id);
 )sql"},
 }};
 

@@ -22,6 +22,7 @@
 #include <boost/asio/prefer.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,8 @@ class storage_core {
   virtual result<storage::user_settings> load_user(user_id id) = 0;
   virtual result<void> save_user(storage::user_settings settings) = 0;
 
+  virtual result<std::map<user_id, int>> load_volumes() = 0;
+  virtual result<void> save_volume(user_id id, int volume) = 0;
   virtual result<void> add_history(storage::history_entry entry) = 0;
   virtual result<std::vector<storage::history_entry>> history(storage::history_query query) = 0;
 
@@ -82,6 +85,7 @@ class storage_core {
   virtual result<std::optional<storage::session_record>> load_session(const storage::session_key& key) = 0;
   virtual result<std::vector<storage::session_record>> load_sessions(std::string bot) = 0;
   virtual result<void> delete_session(const storage::session_key& key) = 0;
+  virtual result<void> add_action(const storage::session_key& key, storage::session_action action) = 0;
 
   virtual result<void> save_node_session(storage::node_session session) = 0;
   virtual result<std::vector<storage::node_session>> load_node_sessions() = 0;
@@ -110,6 +114,10 @@ HANABI_DECL result<void> check_event_versions(const storage::session_key& key, s
 HANABI_DECL result<void> check_session_state(const nlohmann::json& state);
 /// invalid_argument unless the settings are within their ranges.
 HANABI_DECL result<void> check_user_settings(const storage::user_settings& settings);
+/// out_of_range outside 0 to 1000.
+HANABI_DECL result<void> check_volume(int volume);
+/// invalid_argument for an action without a name.
+HANABI_DECL result<void> check_session_action(const storage::session_action& action);
 /// invalid_name for an empty node name or session id; out_of_range for a negative timeout.
 HANABI_DECL result<void> check_node_session(const storage::node_session& session);
 /// The errors both backends report, worded once.

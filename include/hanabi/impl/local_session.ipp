@@ -137,7 +137,10 @@ HANABI_DECL local_session::local_session(private_tag, node_pool& pool, session_a
       address_(where),
       history_(cfg_.history_limit),
       created_at_(detail::session_now_ms()),
-      last_active_at_(created_at_) {}
+      last_active_at_(created_at_) {
+  for (auto& r : cfg_.restored_history) history_.push(std::move(r));
+  cfg_.restored_history.clear();
+}
 
 // A session dropped without close(): its player must not stay on the node and in the pool.
 HANABI_DECL local_session::~local_session() {
@@ -154,8 +157,8 @@ HANABI_DECL queue_config local_session::make_queue_config() {
   qc.on_change = cfg_.on_queue_change;
   qc.hooks.remembered_volume = [this](user_id u) -> std::optional<std::uint16_t> {
     auto it = volumes_.find(u);
-    if (it == volumes_.end()) return std::nullopt;
-    return it->second;
+    if (it != volumes_.end()) return it->second;
+    return cfg_.recall_volume ? cfg_.recall_volume(u) : std::nullopt;
   };
   return qc;
 }
@@ -502,6 +505,7 @@ HANABI_DECL void local_session::volume(volume_args a, diagnostics& d, session_ha
   if (!target) return fail_with(std::move(h), d, target.error());
   const int v = *target;
   volumes_[a.by] = static_cast<std::uint16_t>(v);
+  if (cfg_.on_volume_remembered) cfg_.on_volume_remembered(a.by, static_cast<std::uint16_t>(v));
   player_->async_set_volume(v, on_strand([this, a, from, v, &d, h = std::move(h)](error_code ec) mutable {
     if (ec) return fail(std::move(h), d, ec, "Lavalink did not change the volume");
     record(a.by, "volume", fmt::format("{} -> {}", from, v));
@@ -816,7 +820,9 @@ HANABI_DECL void local_session::publish(const session_event& e) {
 HANABI_DECL void local_session::publish_state() { publish(session_events::state_changed{state_now()}); }
 
 HANABI_DECL void local_session::record(user_id by, std::string action, std::string detail) {
-  history_.push({detail::session_now_ms(), by, std::move(action), std::move(detail)});
+  action_record r{detail::session_now_ms(), by, std::move(action), std::move(detail)};
+  if (cfg_.on_action) cfg_.on_action(r);
+  history_.push(std::move(r));
 }
 
 HANABI_DECL void local_session::update_activity() {

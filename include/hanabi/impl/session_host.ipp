@@ -267,6 +267,11 @@ void session_host::set_upstream(upstream_sender send) { state_->set_upstream(std
 
 std::vector<std::shared_ptr<session>> session_host::sessions() const { return state_->all(); }
 
+void session_host::host(std::shared_ptr<session> s) {
+  const session_request r{s->address()};
+  state_->adopt(r, std::move(s), [](const auto&) {});
+}
+
 void session_host::serve(remote::link_handlers& h) {
   namespace wire = detail::session_wire;
   using detail::serve_session_op;

@@ -92,6 +92,11 @@ class session_manager_state : public std::enable_shared_from_this<session_manage
     });
   }
 
+  /// A session this process already holds (recovered at start) becomes this bot's.
+  void adopt_local(session_ptr s) {
+    asio::dispatch(strand_, [self = shared_from_this(), s = std::move(s)] { self->add(s, self->config_.name, {}, true); });
+  }
+
   void disconnect(channel_id voice, disconnect_args args, diagnostics& diag, session_handler<void> h) {
     asio::dispatch(strand_, [self = shared_from_this(), voice, args = std::move(args), dp = &diag,
                              h = std::move(h)]() mutable { self->begin_disconnect(voice, std::move(args), *dp, std::move(h)); });
@@ -482,6 +487,8 @@ HANABI_DECL void session_manager::start_disconnect(const std::shared_ptr<detail:
                                                    session_handler<void> handler) {
   state->disconnect(voice, std::move(args), diag, std::move(handler));
 }
+
+HANABI_DECL void session_manager::adopt(std::shared_ptr<session> s) { state_->adopt_local(std::move(s)); }
 
 HANABI_DECL std::shared_ptr<session> session_manager::find(channel_id voice) const { return state_->find(voice); }
 

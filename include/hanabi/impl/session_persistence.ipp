@@ -69,6 +69,46 @@ HANABI_DECL session_lifetime lifetime_from_document(const nlohmann::json& doc) {
                                                                      : session_lifetime::transient;
 }
 
+HANABI_DECL volume_memory::volume_memory(storage::store& store, std::map<user_id, int> loaded, logger log)
+    : store_(store), log_(std::move(log)) {
+  for (const auto& [user, volume] : loaded) volumes_.emplace(user, static_cast<std::uint16_t>(std::clamp(volume, 0, 1000)));
+}
+
+HANABI_DECL void volume_memory::load(storage::store& store, logger log, load_handler handler) {
+  auto diag = std::make_shared<diagnostics>();
+  store.async_load_volumes(*diag, [&store, log = std::move(log), diag, handler = std::move(handler)](
+                                      error_code ec, std::map<user_id, int> loaded) mutable {
+    auto memory = ec ? nullptr : std::make_shared<volume_memory>(store, std::move(loaded), std::move(log));
+    auto ex = asio::get_associated_executor(handler, store.get_executor());
+    asio::dispatch(ex, [h = std::move(handler), ec, memory = std::move(memory)]() mutable { std::move(h)(ec, memory); });
+  });
+}
+
+HANABI_DECL std::optional<std::uint16_t> volume_memory::recall(user_id u) const {
+  std::lock_guard lock(mutex_);
+  auto it = volumes_.find(u);
+  if (it == volumes_.end()) return std::nullopt;
+  return it->second;
+}
+
+HANABI_DECL void volume_memory::remember(user_id u, std::uint16_t volume) {
+  {
+    std::lock_guard lock(mutex_);
+    volumes_[u] = volume;
+  }
+  auto diag = std::make_shared<diagnostics>();
+  store_.async_save_volume(u, volume, *diag, [log = log_, u, diag](error_code ec) {
+    if (ec) log.warn("user {}: volume not stored: {}", u, diag->client_message());
+  });
+}
+
+HANABI_DECL std::vector<action_record> restored_history(const std::vector<storage::session_action>& stored) {
+  std::vector<action_record> history;
+  history.reserve(stored.size());
+  for (const auto& a : stored) history.push_back({a.at, a.by, a.action, a.detail});
+  return history;
+}
+
 HANABI_DECL std::shared_ptr<session_persistence> session_persistence::create(storage::store& store,
                                                                              storage::session_key key,
                                                                              std::uint64_t durable_version,
@@ -85,7 +125,16 @@ HANABI_DECL session_persistence::session_persistence(private_tag, storage::store
       journal_(store, key_, durable_version, storage::queue_journal_config{config_.log}) {}
 
 HANABI_DECL std::function<void(const queue_event&)> session_persistence::queue_listener() const {
-  return [record = journal_.listener()](const queue_event& e) { record(e); };
+  return [journal = journal_](const queue_event& e) { journal.record(e); };
+}
+
+HANABI_DECL void session_persistence::configure(local_session_config& cfg) {
+  cfg.on_queue_change = queue_listener();
+  cfg.on_action = [self = shared_from_this()](const action_record& r) { self->keep_action(r); };
+  if (auto volumes = config_.volumes) {
+    cfg.recall_volume = [volumes](user_id u) { return volumes->recall(u); };
+    cfg.on_volume_remembered = [volumes](user_id u, std::uint16_t v) { volumes->remember(u, v); };
+  }
 }
 
 HANABI_DECL void session_persistence::attach(std::shared_ptr<session> s) {
@@ -104,7 +153,32 @@ HANABI_DECL void session_persistence::on_event(const session_event& e) {
   if (auto* closed = std::get_if<session_events::closed>(&e)) return forget(closed->reason);
   if (auto* changed = std::get_if<session_events::state_changed>(&e))
     return save(state_document(changed->state, detail::epoch_now_ms()));
+  if (auto* started = std::get_if<session_events::track_started>(&e)) keep_play(started->item);
   refresh();  // a track started or ended, the player moved: the state the event does not carry
+}
+
+HANABI_DECL void session_persistence::keep_action(const action_record& r) {
+  auto diag = std::make_shared<diagnostics>();
+  store_.async_add_action(key_, {r.at, r.by, r.action, r.detail}, *diag, log_failure("action", diag));
+}
+
+HANABI_DECL void session_persistence::keep_play(const item_view& item) {
+  auto diag = std::make_shared<diagnostics>();
+  storage::history_entry played{item.requester,
+                                key_.bot,
+                                key_.guild,
+                                item.title,
+                                item.uri.empty() ? item.identifier : item.uri,
+                                item.encoded.empty() ? std::nullopt : std::optional<std::string>(item.encoded),
+                                std::chrono::system_clock::now()};
+  store_.async_add_history(std::move(played), *diag, log_failure("playback history", diag));
+}
+
+HANABI_DECL std::function<void(error_code)> session_persistence::log_failure(const char* what,
+                                                                           std::shared_ptr<diagnostics> diag) const {
+  return [log = config_.log, channel = key_.channel, what, diag = std::move(diag)](error_code ec) {
+    if (ec) log.warn("session {}: {} not stored: {}", channel, what, diag->client_message());
+  };
 }
 
 HANABI_DECL void session_persistence::refresh() {

@@ -29,6 +29,17 @@ HANABI_DECL result<nlohmann::json> replayed_queue(const storage::session_record&
   return result<nlohmann::json>(boost::system::in_place_value, queue->snapshot());
 }
 
+HANABI_DECL result<recovered_session> create_persisted_session(node_pool& pool, storage::store& store,
+                                                               session_address where, local_session_config config,
+                                                               persistence_config persistence) {
+  auto keeper = session_persistence::create(store, {config.bot_name, where.guild, where.voice}, 0, std::move(persistence));
+  keeper->configure(config);
+  auto created = local_session::create(pool, where, std::move(config));
+  if (!created) return created.error();
+  keeper->attach(*created);
+  return recovered_session{std::move(*created), std::move(keeper)};
+}
+
 HANABI_DECL void resume_stored_session(node_config& config, const std::vector<storage::node_session>& stored) {
   auto it = std::find_if(stored.begin(), stored.end(), [&](const auto& s) { return s.node == config.name; });
   if (it != stored.end()) config.session_id = it->session_id;
@@ -91,7 +102,8 @@ class recovery_run : public std::enable_shared_from_this<recovery_run> {
     auto cfg = config_.session_config(where);
     cfg.bot_name = config_.bot_name;
     cfg.lifetime = lifetime_from_document(record.state);
-    cfg.on_queue_change = keeper->queue_listener();
+    keeper->configure(cfg);
+    cfg.restored_history = restored_history(record.actions);
     cfg.restored_queue = std::move(*queue);
     cfg.restored = std::move(*playback);
     const auto by = cfg.bot;

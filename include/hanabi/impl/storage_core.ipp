@@ -45,9 +45,18 @@ HANABI_DECL result<void> check_session_state(const nlohmann::json& state) {
   return {};
 }
 
+HANABI_DECL result<void> check_volume(int volume) {
+  if (volume < 0 || volume > 1000) return failure{error::out_of_range, fmt::format("volume {} is outside 0 to 1000", volume)};
+  return {};
+}
+
+HANABI_DECL result<void> check_session_action(const storage::session_action& action) {
+  if (action.action.empty()) return failure{error::invalid_argument, "an action needs a name"};
+  return {};
+}
+
 HANABI_DECL result<void> check_user_settings(const storage::user_settings& settings) {
-  if (settings.volume < 0 || settings.volume > 1000)
-    return failure{error::out_of_range, fmt::format("volume {} is outside 0 to 1000", settings.volume)};
+  if (auto r = check_volume(settings.volume); !r) return r;
   if (settings.volume_step < 1 || settings.volume_step > 1000)
     return failure{error::out_of_range, fmt::format("volume step {} is outside 1 to 1000", settings.volume_step)};
   if (!settings.preferences.is_object())

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <map>
+#include <cstddef>
 #include <tuple>
+#include <vector>
 
 namespace hanabi::detail {
 
@@ -130,9 +132,23 @@ class memory_core final : public storage_core {
     return {};
   }
 
+  result<std::map<user_id, int>> load_volumes() override {
+    std::map<user_id, int> volumes;
+    for (const auto& [id, settings] : users_) volumes.emplace(id, settings.volume);
+    return volumes;
+  }
+
+  result<void> save_volume(user_id id, int volume) override {
+    if (auto r = check_volume(volume); !r) return r;
+    users_.try_emplace(id, storage::user_settings{id}).first->second.volume = volume;
+    return {};
+  }
+
   result<void> add_history(storage::history_entry entry) override {
     entry.played_at = from_epoch_ms(to_epoch_ms(entry.played_at));
+    const guild_id guild = entry.guild;
     history_.push_back(std::move(entry));
+    drop_old_plays(guild);
     return {};
   }
 
@@ -153,7 +169,7 @@ class memory_core final : public storage_core {
     if (auto r = check_event_versions(key, current, events); !r) return r.error();
     if (events.empty())
       return storage::journal_status{current, it == sessions_.end() ? 0 : it->second.tail.size()};
-    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}, nullptr}).first;
+    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}, nullptr, {}}).first;
     auto& record = it->second;
     for (auto& e : events) record.tail.push_back(std::move(e));
     compact(record);
@@ -165,7 +181,7 @@ class memory_core final : public storage_core {
     auto it = sessions_.find(key);
     if (it != sessions_.end() && !it->second.snapshot.is_null() && it->second.snapshot_version >= version)
       return stale_snapshot(key, version, it->second.snapshot_version);
-    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}, nullptr}).first;
+    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}, nullptr, {}}).first;
     auto& record = it->second;
     record.snapshot = std::move(snapshot);
     record.snapshot_version = version;
@@ -176,7 +192,7 @@ class memory_core final : public storage_core {
   result<void> save_session_state(const storage::session_key& key, nlohmann::json state) override {
     if (auto r = check_session_state(state); !r) return r;
     auto it = sessions_.find(key);
-    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}, nullptr}).first;
+    if (it == sessions_.end()) it = sessions_.emplace(key, storage::session_record{key, 0, nullptr, {}, nullptr, {}}).first;
     it->second.state = std::move(state);
     return {};
   }
@@ -184,18 +200,27 @@ class memory_core final : public storage_core {
   result<std::optional<storage::session_record>> load_session(const storage::session_key& key) override {
     auto it = sessions_.find(key);
     if (it == sessions_.end()) return std::optional<storage::session_record>{};
-    return std::optional<storage::session_record>{it->second};
+    return std::optional<storage::session_record>{with_actions(it->second)};
   }
 
   result<std::vector<storage::session_record>> load_sessions(std::string bot) override {
     std::vector<storage::session_record> found;
     for (const auto& [key, record] : sessions_)
-      if (key.bot == bot) found.push_back(record);
+      if (key.bot == bot) found.push_back(with_actions(record));
     return found;
   }
 
   result<void> delete_session(const storage::session_key& key) override {
     sessions_.erase(key);
+    actions_.erase(key);
+    return {};
+  }
+
+  result<void> add_action(const storage::session_key& key, storage::session_action action) override {
+    if (auto r = check_session_action(action); !r) return r;
+    auto& kept = actions_[key];
+    kept.push_back(std::move(action));
+    if (kept.size() > storage::history_limits::actions_per_session) kept.erase(kept.begin());
     return {};
   }
 
@@ -246,6 +271,27 @@ class memory_core final : public storage_core {
     return found;
   }
 
+  storage::session_record with_actions(storage::session_record record) const {
+    auto it = actions_.find(record.key);
+    if (it != actions_.end()) record.actions = it->second;
+    return record;
+  }
+
+  // Keeps the newest plays_per_guild plays of the guild, newest by time then by insertion (as the
+  // SQLite backend orders them).
+  void drop_old_plays(guild_id guild) {
+    std::vector<std::size_t> of_guild;
+    for (std::size_t i = 0; i < history_.size(); ++i)
+      if (history_[i].guild == guild) of_guild.push_back(i);
+    if (of_guild.size() <= storage::history_limits::plays_per_guild) return;
+    std::stable_sort(of_guild.begin(), of_guild.end(),
+                     [&](std::size_t a, std::size_t b) { return history_[a].played_at < history_[b].played_at; });
+    of_guild.resize(of_guild.size() - storage::history_limits::plays_per_guild);  // the oldest
+    std::sort(of_guild.begin(), of_guild.end());
+    for (auto it = of_guild.rbegin(); it != of_guild.rend(); ++it)
+      history_.erase(history_.begin() + static_cast<std::ptrdiff_t>(*it));
+  }
+
   void compact(storage::session_record& record) const {
     if (compaction_.max_tail == 0 || !compaction_.fold || record.tail.size() <= compaction_.max_tail) return;
     auto folded = compaction_.fold(record.snapshot, record.tail);
@@ -261,6 +307,7 @@ class memory_core final : public storage_core {
   std::map<user_id, storage::user_settings> users_;
   std::vector<storage::history_entry> history_;
   std::map<storage::session_key, storage::session_record> sessions_;
+  std::map<storage::session_key, std::vector<storage::session_action>> actions_;  // oldest first
   std::map<std::string, storage::node_session> nodes_;
 };
 

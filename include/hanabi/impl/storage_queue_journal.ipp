@@ -9,19 +9,103 @@
 #include <boost/asio/prefer.hpp>
 
 #include <cstddef>
+#include <iterator>
+#include <type_traits>
+#include <variant>
 
 namespace hanabi::detail {
+
+namespace {
+template <class... F>
+struct overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+overloaded(F...) -> overloaded<F...>;
+
+// The index of change T in queue_event::change_type.
+template <class T, class Variant = queue_event::change_type>
+struct change_index;
+template <class T, class... Changes>
+struct change_index<T, std::variant<Changes...>> {
+  static constexpr std::size_t value = [] {
+    std::size_t i = 0;
+    (void)((std::is_same_v<T, Changes> || (++i, false)) || ...);
+    return i;
+  }();
+};
+template <class T>
+inline constexpr std::size_t index_of = change_index<T>::value;
+}  // namespace
+
+HANABI_DECL void flat_event_batch::add(const queue_event& e) {
+  flat_event f{e.version, e.rng_state, e.change.index()};
+  std::visit(overloaded{
+                 [&](const queue_change::inserted& c) {
+                   numbers_.insert(numbers_.end(), c.positions.begin(), c.positions.end());
+                   items_.insert(items_.end(), c.items.begin(), c.items.end());
+                 },
+                 [&](const queue_change::removed& c) { numbers_.insert(numbers_.end(), c.positions.begin(), c.positions.end()); },
+                 [&](const queue_change::moved& c) { f.scalars[0] = c.from, f.scalars[1] = c.count, f.scalars[2] = c.to; },
+                 [&](const queue_change::swapped& c) { f.scalars[0] = c.a, f.scalars[1] = c.b; },
+                 [&](const queue_change::reordered& c) {
+                   numbers_.insert(numbers_.end(), c.order.begin(), c.order.end());
+                   f.flag = c.by_shuffle;
+                 },
+                 [&](const queue_change::cleared& c) { f.flag = c.upcoming_only; },
+                 [&](const queue_change::pointer_moved& c) { f.scalars[0] = c.current, f.flag = c.active; },
+                 [&](const queue_change::repeat_changed& c) { f.scalars[0] = static_cast<std::size_t>(c.mode); },
+             },
+             e.change);
+  f.numbers_end = numbers_.size();
+  f.items_end = items_.size();
+  events_.push_back(f);
+}
+
+HANABI_DECL std::vector<queue_event> flat_event_batch::take() {
+  std::vector<queue_event> out;
+  out.reserve(events_.size());
+  std::size_t numbers = 0, items = 0;
+  for (const auto& f : events_) {
+    out.push_back(rebuild(f, numbers, items));
+    numbers = f.numbers_end;
+    items = f.items_end;
+  }
+  clear();
+  return out;
+}
+
+HANABI_DECL queue_event flat_event_batch::rebuild(const flat_event& f, std::size_t numbers_begin, std::size_t items_begin) {
+  const auto begin = [](auto& v, std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
+  std::vector<std::size_t> numbers(begin(numbers_, numbers_begin), begin(numbers_, f.numbers_end));
+  const auto& s = f.scalars;
+  queue_event e{f.version, f.rng_state, {}};
+  switch (f.type) {
+    case index_of<queue_change::inserted>:
+      e.change = queue_change::inserted{std::move(numbers), {std::make_move_iterator(begin(items_, items_begin)),
+                                                             std::make_move_iterator(begin(items_, f.items_end))}};
+      break;
+    case index_of<queue_change::removed>: e.change = queue_change::removed{std::move(numbers)}; break;
+    case index_of<queue_change::moved>: e.change = queue_change::moved{s[0], s[1], s[2]}; break;
+    case index_of<queue_change::swapped>: e.change = queue_change::swapped{s[0], s[1]}; break;
+    case index_of<queue_change::reordered>: e.change = queue_change::reordered{std::move(numbers), f.flag}; break;
+    case index_of<queue_change::cleared>: e.change = queue_change::cleared{f.flag}; break;
+    case index_of<queue_change::pointer_moved>: e.change = queue_change::pointer_moved{s[0], f.flag}; break;
+    default: e.change = queue_change::repeat_changed{static_cast<repeat_mode>(s[0])}; break;
+  }
+  return e;
+}
 
 HANABI_DECL queue_journal_state::queue_journal_state(storage::store& store, storage::session_key key,
                                                      std::uint64_t durable_version, logger log)
     : store_(store), key_(std::move(key)), log_(std::move(log)), recorded_(durable_version), durable_(durable_version) {}
 
-HANABI_DECL void queue_journal_state::record(queue_event event) {
+HANABI_DECL void queue_journal_state::record(const queue_event& event) {
   {
     std::lock_guard lock(mutex_);
     if (failed_) return;  // stopped: nothing recorded now could follow the stored version
     recorded_ = event.version;
-    pending_.push_back(std::move(event));
+    pending_.add(event);
     if (writing_) return;  // the write in flight will submit the next batch when it completes
     writing_ = true;
   }
@@ -60,12 +144,10 @@ HANABI_DECL void queue_journal_state::submit_write() {
 HANABI_DECL result<storage::journal_status> queue_journal_state::write_batch(storage_core& core) {
   {
     std::lock_guard lock(mutex_);
-    batch_.swap(pending_);  // pending_ takes the previous batch's (cleared) capacity
+    batch_.swap(pending_);  // pending_ takes the previous batch's (emptied) capacity
   }
   std::vector<storage::journal_event> events;
-  events.reserve(batch_.size());
-  for (const auto& e : batch_) events.push_back({e.version, to_json_value(e)});
-  batch_.clear();
+  for (const auto& e : batch_.take()) events.push_back({e.version, to_json_value(e)});
   return core.append_events(key_, std::move(events));
 }
 

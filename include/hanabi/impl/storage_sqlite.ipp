@@ -233,6 +233,28 @@ class sqlite_core final : public storage_core {
     return tx.commit();
   }
 
+  result<std::map<user_id, int>> load_volumes() override {
+    std::map<user_id, int> volumes;
+    auto rows = each_row("SELECT id, volume FROM users", [&](const sqlite_query& row) {
+      volumes.emplace(user_id(static_cast<std::uint64_t>(row.int64(0))), static_cast<int>(row.int64(1)));
+    });
+    if (!rows) return rows.error();
+    return volumes;
+  }
+
+  result<void> save_volume(user_id id, int volume) override {
+    if (auto r = check_volume(volume); !r) return r;
+    const storage::user_settings defaults{id};
+    sqlite_savepoint tx(*db_);
+    if (auto r = tx.begin(); !r) return r;
+    if (auto r = run("INSERT INTO users(id, volume, volume_step, preferences) VALUES (?, ?, ?, ?) "
+                     "ON CONFLICT(id) DO UPDATE SET volume = excluded.volume",
+                     id, volume, defaults.volume_step, defaults.preferences.dump());
+        !r)
+      return r;
+    return tx.commit();
+  }
+
   // ---- History ----
 
   result<void> add_history(storage::history_entry e) override {
@@ -241,6 +263,11 @@ class sqlite_core final : public storage_core {
     if (auto r = run("INSERT INTO history(requester, bot, guild, title, source, encoded, played_at) "
                      "VALUES (?, ?, ?, ?, ?, ?, ?)",
                      e.requester, e.bot, e.guild, e.title, e.source, e.encoded, to_epoch_ms(e.played_at));
+        !r)
+      return r;
+    if (auto r = run("DELETE FROM history WHERE id IN (SELECT id FROM history WHERE guild = ?1 "
+                     "ORDER BY played_at DESC, id DESC LIMIT -1 OFFSET ?2)",
+                     e.guild, static_cast<std::int64_t>(storage::history_limits::plays_per_guild));
         !r)
       return r;
     return tx.commit();
@@ -338,6 +365,9 @@ class sqlite_core final : public storage_core {
   }
 
   result<std::vector<storage::session_record>> load_sessions(std::string bot) override {
+    // One read transaction for every session: a consistent view, and one lock instead of one per query.
+    sqlite_savepoint tx(*db_);
+    if (auto r = tx.begin(); !r) return r.error();
     std::vector<std::pair<std::int64_t, storage::session_key>> keys;
     auto rows = each_row("SELECT id, guild, channel FROM queue_sessions WHERE bot = ? ORDER BY guild, channel",
                          [&](const sqlite_query& row) {
@@ -354,6 +384,7 @@ class sqlite_core final : public storage_core {
       if (!record) return record.error();
       records.push_back(std::move(*record));
     }
+    if (auto r = tx.commit(); !r) return r.error();
     return records;
   }
 
@@ -364,6 +395,27 @@ class sqlite_core final : public storage_core {
                      key.channel);
         !r)
       return r;  // the journal cascades
+    if (auto r = run("DELETE FROM session_actions WHERE bot = ? AND guild = ? AND channel = ?", key.bot, key.guild,
+                     key.channel);
+        !r)
+      return r;
+    return tx.commit();
+  }
+
+  result<void> add_action(const storage::session_key& key, storage::session_action a) override {
+    if (auto r = check_session_action(a); !r) return r;
+    sqlite_savepoint tx(*db_);
+    if (auto r = tx.begin(); !r) return r;
+    if (auto r = run("INSERT INTO session_actions(bot, guild, channel, at_ms, actor, name, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     key.bot, key.guild, key.channel, a.at, a.by, a.action, a.detail);
+        !r)
+      return r;
+    if (auto r = run("DELETE FROM session_actions WHERE id IN (SELECT id FROM session_actions WHERE bot = ?1 AND "
+                     "guild = ?2 AND channel = ?3 ORDER BY id DESC LIMIT -1 OFFSET ?4)",
+                     key.bot, key.guild, key.channel,
+                     static_cast<std::int64_t>(storage::history_limits::actions_per_session));
+        !r)
+      return r;
     return tx.commit();
   }
 
@@ -533,7 +585,7 @@ class sqlite_core final : public storage_core {
   }
 
   result<storage::session_record> read_session(std::int64_t id, storage::session_key key) {
-    storage::session_record record{std::move(key), 0, nullptr, {}, nullptr};
+    storage::session_record record{std::move(key), 0, nullptr, {}, nullptr, {}};
     std::optional<std::string> snapshot, state;
     auto head = each_row("SELECT q.snapshot_version, q.snapshot, s.state FROM queue_sessions q "
                          "LEFT JOIN session_states s ON s.session_id = q.id WHERE q.id = ?",
@@ -564,6 +616,14 @@ class sqlite_core final : public storage_core {
                          id);
     if (!tail) return tail.error();
     if (bad_event.code) return bad_event;
+    auto actions = each_row("SELECT at_ms, actor, name, detail FROM session_actions WHERE bot = ? AND guild = ? AND "
+                            "channel = ? ORDER BY id",
+                            [&](const sqlite_query& row) {
+                              record.actions.push_back({row.int64(0), user_id(static_cast<std::uint64_t>(row.int64(1))),
+                                                        row.text(2), row.text(3)});
+                            },
+                            record.key.bot, record.key.guild, record.key.channel);
+    if (!actions) return actions.error();
     return record;
   }
 

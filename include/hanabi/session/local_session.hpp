@@ -100,6 +100,16 @@ struct local_session_config {
   track_loader load_tracks;
   /// Every change of the queue, in order, on the session's strand (the seam for a queue journal).
   std::function<void(const queue_event&)> on_queue_change;
+  /// A requester's volume remembered outside this session (session_persistence supplies the one
+  /// the store keeps), consulted when one of their items starts and they set none in this session.
+  /// Called on the session's strand; must not block.
+  std::function<std::optional<std::uint16_t>(user_id)> recall_volume;
+  /// Told (on the strand) each time a requester's volume is remembered (the seam for keeping it).
+  std::function<void(user_id, std::uint16_t)> on_volume_remembered;
+  /// Told (on the strand) of each action added to the history (the seam for keeping it).
+  std::function<void(const action_record&)> on_action;
+  /// A recovered session's action history, oldest first; the newest `history_limit` are kept.
+  std::vector<action_record> restored_history{};
   /// A recovered session's queue (track_queue::snapshot()); null starts an empty queue. The queue
   /// continues at the snapshot's version, so its journal continues too.
   nlohmann::json restored_queue{};

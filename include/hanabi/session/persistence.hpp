@@ -5,7 +5,7 @@
 //     auto key = storage::session_key{"parent", guild, voice};
 //     auto keeper = session_persistence::create(store, key, 0);
 //     local_session_config cfg = ...;
-//     cfg.on_queue_change = keeper->queue_listener();    // before the session exists
+//     keeper->configure(cfg);                             // before the session exists
 //     auto s = local_session::create(pool, {guild, voice}, cfg).value();
 //     keeper->attach(s);                                  // state saves, deletion on close
 //
@@ -14,6 +14,10 @@
 //
 // What is saved, and when:
 //  - every queue change event, moved into the journal's buffer (no JSON, no disk on the strand);
+//  - every action of the session's history (the store keeps the newest
+//    storage::history_limits::actions_per_session, recovery gives them back), and every track that
+//    starts as a line of the guild's playback history (the newest plays_per_guild are kept);
+//  - each requester's volume, through persistence_config::volumes (see volume_memory);
 //  - the state document (see state_document()): on every state_changed event, after a track
 //    starts or ends or the player moves, and every `save_interval` while a track plays (so the
 //    stored position is never older than that). Saves are coalesced: at most one is in flight;
@@ -38,17 +42,63 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
+#include <vector>
 
 namespace hanabi {
+
+/// What this process remembers of each user's volume, shared by all its sessions and kept in the
+/// store's users table, so that a restarted bot still plays each requester's tracks at their volume.
+///
+/// The memory is per user, across guilds and bots (the table is keyed by user): a requester picks a
+/// volume for their own ears, and which bot plays for them is the session manager's choice, not
+/// theirs, so a volume kept per bot would seem to change at random. It is loaded once, when the
+/// process starts (a few bytes per user who ever set a volume); a volume set since then in this
+/// process is seen at once by its sessions, one set in another process (a child bot) at the next
+/// start.
+///
+/// Threading: recall() and remember() may be called from any thread; remember() never blocks on
+/// the disk (the store writes it on its own thread; a failed write is logged).
+class volume_memory {
+ public:
+  HANABI_DECL volume_memory(storage::store& store, std::map<user_id, int> loaded, logger log = logger::none());
+
+  /// Loads every remembered volume from the store. Signature
+  /// `void(error_code, std::shared_ptr<volume_memory>)`; the error is the store's. The store must
+  /// outlive the memory.
+  template <class Token>
+  static auto async_load(storage::store& store, logger log, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::shared_ptr<volume_memory>)>(
+        [&store](auto handler, logger l) { load(store, std::move(l), std::move(handler)); }, token, std::move(log));
+  }
+
+  /// The volume `u` last chose, if they ever did.
+  HANABI_DECL std::optional<std::uint16_t> recall(user_id u) const;
+  /// Remembers `volume` for `u`: every session of this process sees it now; the store keeps it.
+  HANABI_DECL void remember(user_id u, std::uint16_t volume);
+
+ private:
+  using load_handler = asio::any_completion_handler<void(error_code, std::shared_ptr<volume_memory>)>;
+  HANABI_DECL static void load(storage::store& store, logger log, load_handler handler);
+
+  storage::store& store_;
+  const logger log_;
+  mutable std::mutex mutex_;
+  std::unordered_map<user_id, std::uint16_t> volumes_;
+};
 
 /// How a session_persistence behaves.
 struct persistence_config {
   /// While a track plays (not paused), the state document is refreshed this often: the bound on
   /// how stale a recovered position can be, besides the extrapolation.
   std::chrono::milliseconds save_interval{std::chrono::seconds{5}};
+  /// The process's remembered volumes (see volume_memory). Null: a session remembers volumes for its
+  /// own lifetime only.
+  std::shared_ptr<volume_memory> volumes{};
   logger log = logger::none();
 };
 
@@ -66,6 +116,9 @@ HANABI_DECL result<std::optional<restored_playback>> playback_from_document(cons
 
 /// The session's lifetime as a state document recorded it (transient when absent).
 HANABI_DECL session_lifetime lifetime_from_document(const nlohmann::json& doc);
+
+/// A stored action history (storage::session_record::actions) as local_session_config::restored_history.
+HANABI_DECL std::vector<action_record> restored_history(const std::vector<storage::session_action>& stored);
 
 /// Journals one session's queue and saves its state into a store. See the file comment.
 ///
@@ -86,6 +139,11 @@ class session_persistence : public std::enable_shared_from_this<session_persiste
 
   /// The callable for local_session_config::on_queue_change.
   HANABI_DECL std::function<void(const queue_event&)> queue_listener() const;
+
+  /// Sets every hook of `cfg` this object keeps: on_queue_change (the journal), on_action (the
+  /// action history, kept in the store), and, with persistence_config::volumes, recall_volume and
+  /// on_volume_remembered. Call before the session is created.
+  HANABI_DECL void configure(local_session_config& cfg);
 
   /// Follows `s`'s events from now on (state saves, periodic refresh, deletion when it closes) and
   /// saves its current state. Call once.
@@ -118,6 +176,11 @@ class session_persistence : public std::enable_shared_from_this<session_persiste
   HANABI_DECL void written(error_code ec);
   HANABI_DECL void arm_refresh();
   HANABI_DECL void forget(close_reason reason);
+  /// Writes one line of the action history or of the playback history (on the store's side).
+  HANABI_DECL void keep_action(const action_record& r);
+  HANABI_DECL void keep_play(const item_view& item);
+  /// Logs a failed history write.
+  HANABI_DECL std::function<void(error_code)> log_failure(const char* what, std::shared_ptr<diagnostics> diag) const;
 
   storage::store& store_;
   const storage::session_key key_;

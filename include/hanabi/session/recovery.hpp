@@ -69,7 +69,8 @@ struct recovery_config {
   /// Whose sessions: the name this process stores its sessions under.
   std::string bot_name;
   /// The config of a recovered session (send_gateway, load_tracks, bot...), as for a new one.
-  /// Required. Recovery sets bot_name, lifetime, on_queue_change and the restored state itself.
+  /// Required. Recovery sets bot_name, lifetime, the persistence hooks (session_persistence::
+  /// configure, with `persistence`) and the restored queue, playback and action history itself.
   std::function<local_session_config(const session_address&)> session_config;
   /// Whether the voice channel still exists (the application's cache). Empty: assume it does;
   /// a rejoin that fails still loses the session.
@@ -88,6 +89,15 @@ struct recovery_config {
 /// (track_queue::snapshot()) at the record's version. Errors: those of track_queue::restore and
 /// queue_event_from_json for a corrupt record, version_conflict for a tail that does not apply.
 HANABI_DECL result<nlohmann::json> replayed_queue(const storage::session_record& record);
+
+/// A new session that is restart-proof from its first event: a local_session at `where` whose
+/// queue is journaled and whose state is saved under {config.bot_name, where} (session_persistence),
+/// so that async_recover brings it back after a crash. The counterpart of recovery for the sessions
+/// a process creates (a child's `connect`, a parent's own session). Call on the pool's strand, like
+/// local_session::create; it is not connected yet. Errors: those of local_session::create.
+HANABI_DECL result<recovered_session> create_persisted_session(node_pool& pool, storage::store& store,
+                                                               session_address where, local_session_config config,
+                                                               persistence_config persistence = {});
 
 /// Sets `config.session_id` to the stored Lavalink session of the node named `config.name`, if any,
 /// so the node resumes it on its first connect.

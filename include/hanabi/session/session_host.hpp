@@ -86,6 +86,11 @@ class session_host {
   /// The live sessions.
   HANABI_DECL std::vector<std::shared_ptr<session>> sessions() const;
 
+  /// Serves a session made outside a `connect` request (one recovered from a store after a
+  /// restart) as if the parent had asked for it. Call before the link comes up, so that the
+  /// parent's `sessions` request lists it and the parent adopts it.
+  HANABI_DECL void host(std::shared_ptr<session> s);
+
  private:
   std::shared_ptr<detail::session_host_state> state_;
 };

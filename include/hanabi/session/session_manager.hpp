@@ -19,7 +19,9 @@
 //   - a child that dies or goes silent (the link's eviction) has each of its sessions reported
 //     removed with close_reason::child_lost, within one eviction interval;
 //   - a child that (re)connects is asked for its live sessions (`sessions`), which are adopted, so
-//     a restarted parent finds the sessions its children kept playing.
+//     a restarted parent finds the sessions its children kept playing, and a restarted child's
+//     recovered sessions (it recovers them before it registers) are adopted again;
+//   - the parent's own recovered sessions are handed over with adopt().
 //
 // This answers the original's faults (seeds.md §2.5): requests carry ids and deadlines, children
 // are asked in parallel, no lock is ever held across a network call (the maps live on the
@@ -178,6 +180,11 @@ class session_manager {
         },
         token, voice, std::move(args));
   }
+
+  /// Takes over a session this process already holds, e.g. one async_recover brought back at start:
+  /// it becomes this bot's session of its channel (session_added with `adopted`), as if
+  /// get_or_create had made it, so this bot counts as busy in its guild.
+  HANABI_DECL void adopt(std::shared_ptr<session> s);
 
   /// The session of a voice channel; empty when there is none.
   HANABI_DECL std::shared_ptr<session> find(channel_id voice) const;

@@ -6,17 +6,24 @@
 //     queue_config config;
 //     config.on_change = journal.listener();
 //     track_queue queue(config);               // or track_queue::restore(snapshot, config)
-//     queue.enqueue({item});                   // the event is moved into a buffer, nothing more
+//     queue.enqueue({item});                   // the event is copied into a flat buffer, nothing more
 //     co_await journal.async_flush(asio::use_awaitable);  // everything recorded so far is committed
 //
 // Why: serializing each event to JSON and handing it to the store on the
-// caller's thread cost a queue mutation more than 100 times its own price.
-// Here the caller moves the event into a buffer under a short spin lock. The store
-// is asked to write at most once per batch: the first event recorded while no
-// write is in flight submits one; the store's thread then swaps the whole
-// buffer out, serializes it and appends it in one operation (a batching store
-// also groups it with other sessions' appends into one commit). Events that
-// arrive meanwhile form the next batch, submitted when the write completes.
+// caller's thread cost a queue mutation more than 100 times its own price, and
+// even keeping the event object until the store's thread had serialized it
+// cost a third more (its memory could not be recycled into the next mutation).
+// Here the caller flattens the event, under a short spin lock, into a batch
+// that keeps its memory: one record of scalars per event, plus the batch's
+// shared arrays of positions and of items (an item is a shared track pointer
+// and a few scalars). Once the batch has its working size, recording allocates
+// nothing, and the event dies on the caller's thread as if nobody listened.
+// The store is asked to write at most once per batch: the first event recorded
+// while no write is in flight submits one; the store's thread then swaps the
+// whole batch for the previous (emptied) one, rebuilds and serializes its
+// events and appends them in one operation (a batching store also groups it
+// with other sessions' appends into one commit). Events that arrive meanwhile
+// form the next batch, submitted when the write completes.
 //
 // Acknowledgement stays exact: durable_version() only ever reports versions
 // whose append has been committed, and async_flush completes once every event
@@ -61,6 +68,45 @@ class spin_lock {
   std::atomic<bool> held_{false};
 };
 
+/// Queue events recorded and not yet written, flattened: one record of scalars per event, the
+/// events' positions (or orders) and items in shared arrays. Cleared, it keeps its capacity, so
+/// adding to a batch at its working size allocates nothing.
+class flat_event_batch {
+ public:
+  /// Appends a copy of `e` (its items share their tracks with the queue's).
+  HANABI_DECL void add(const queue_event& e);
+  /// Every event, rebuilt in order (the items are moved out); then the batch is empty.
+  HANABI_DECL std::vector<queue_event> take();
+  bool empty() const noexcept { return events_.empty(); }
+  void clear() noexcept {
+    events_.clear();
+    numbers_.clear();
+    items_.clear();
+  }
+  void swap(flat_event_batch& other) noexcept {
+    events_.swap(other.events_);
+    numbers_.swap(other.numbers_);
+    items_.swap(other.items_);
+  }
+
+ private:
+  struct flat_event {
+    std::uint64_t version = 0;
+    std::uint64_t rng_state = 0;
+    std::size_t type = 0;          // the change's index in queue_event::change_type
+    std::size_t scalars[3] = {};   // moved{from, count, to}, swapped{a, b}, pointer_moved{current}, the repeat mode
+    bool flag = false;             // reordered::by_shuffle, cleared::upcoming_only, pointer_moved::active
+    std::size_t numbers_end = 0;   // the event's positions (or order) end here in numbers_
+    std::size_t items_end = 0;     // its items end here in items_
+  };
+
+  HANABI_DECL queue_event rebuild(const flat_event& f, std::size_t numbers_begin, std::size_t items_begin);
+
+  std::vector<flat_event> events_;
+  std::vector<std::size_t> numbers_;
+  std::vector<queue_item> items_;
+};
+
 /// The journal's shared state: kept alive by the journal, the queue's listener and the write in flight.
 class queue_journal_state : public std::enable_shared_from_this<queue_journal_state> {
  public:
@@ -69,7 +115,7 @@ class queue_journal_state : public std::enable_shared_from_this<queue_journal_st
   HANABI_DECL queue_journal_state(storage::store& store, storage::session_key key, std::uint64_t durable_version,
                                   logger log);
 
-  HANABI_DECL void record(queue_event event);
+  HANABI_DECL void record(const queue_event& event);
   HANABI_DECL void add_waiter(flush_handler handler);
   std::uint64_t durable_version() const noexcept { return durable_.load(std::memory_order_acquire); }
   HANABI_DECL std::uint64_t recorded_version() const;
@@ -90,9 +136,9 @@ class queue_journal_state : public std::enable_shared_from_this<queue_journal_st
   const storage::session_key key_;
   const logger log_;
   diagnostics diag_;                   // of the one write in flight
-  std::vector<queue_event> batch_;     // taken by the write in flight; store thread only
+  flat_event_batch batch_;             // taken by the write in flight; store thread only
   mutable spin_lock mutex_;
-  std::vector<queue_event> pending_;   // recorded, not yet taken by a write
+  flat_event_batch pending_;           // recorded, not yet taken by a write
   std::uint64_t recorded_;
   bool writing_ = false;               // a write is submitted and has not completed
   std::optional<failure> failed_;
@@ -131,12 +177,12 @@ class queue_journal {
   /// The callable to set as queue_config::on_change. It shares the journal's state, so it stays valid
   /// even if the journal object is destroyed first.
   std::function<void(queue_event)> listener() const {
-    return [state = state_](queue_event e) { state->record(std::move(e)); };
+    return [state = state_](const queue_event& e) { state->record(e); };
   }
 
-  /// Records one change event: moves it into the buffer and, if no write is in flight, asks the store
-  /// for one. No JSON, no disk, no allocation once the buffer has grown to its working size.
-  void record(queue_event event) { state_->record(std::move(event)); }
+  /// Records one change event: copies it into the flat batch and, if no write is in flight, asks the
+  /// store for one. No JSON, no disk, no allocation once the batch has grown to its working size.
+  void record(const queue_event& event) const { state_->record(event); }
 
   /// The newest version whose event is committed (never one that is not).
   std::uint64_t durable_version() const noexcept { return state_->durable_version(); }

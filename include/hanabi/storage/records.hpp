@@ -41,6 +41,26 @@ struct history_entry {
   friend bool operator==(const history_entry&, const history_entry&) = default;
 };
 
+/// One line of a session's action history (who did what, when), as the session layer recorded it.
+struct session_action {
+  std::int64_t at = 0;   ///< Epoch ms.
+  user_id by;
+  std::string action;    ///< "play", "skip", "volume"...; never empty.
+  std::string detail;
+
+  friend bool operator==(const session_action&, const session_action&) = default;
+};
+
+/// How much history the store keeps, so that the database stays bounded however long a bot runs.
+struct history_limits {
+  /// Actions kept per session (bot, guild, voice channel): as many as a session keeps in memory
+  /// (local_session_config::history_limit's default), so a recovered session's /history is whole.
+  static constexpr std::size_t actions_per_session = 200;
+  /// Played tracks kept per guild (all bots together): the newest; older rows are dropped as new
+  /// ones are added. About 3 days of continuous play, far more than a history command pages through.
+  static constexpr std::size_t plays_per_guild = 1000;
+};
+
 /// Which history to read: entries matching every given field, newest first.
 struct history_query {
   std::optional<user_id> requester;
@@ -77,6 +97,8 @@ struct session_record {
   /// position and the epoch ms it was sampled at, paused, volume, filters, node) and the session's
   /// settings.
   nlohmann::json state;
+  /// The session's action history, oldest first (at most history_limits::actions_per_session).
+  std::vector<session_action> actions{};
 
   /// The version of the newest stored change.
   std::uint64_t version() const noexcept { return tail.empty() ? snapshot_version : tail.back().version; }

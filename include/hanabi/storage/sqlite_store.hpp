@@ -66,7 +66,7 @@ struct sqlite_store_config {
 class sqlite_store final : public store {
  public:
   /// The schema version this build creates and migrates to.
-  static constexpr int latest_schema_version = 3;
+  static constexpr int latest_schema_version = 4;
 
   /// Opens the database and migrates it, on the calling thread (a one-time startup cost), then
   /// starts the store's thread. Errors: storage_failure (cannot open, not a database, a schema newer

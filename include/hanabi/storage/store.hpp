@@ -31,6 +31,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/deferred.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -184,7 +185,26 @@ class store {
                        [s = std::move(settings)](detail::storage_core& c) mutable { return c.save_user(std::move(s)); });
   }
 
+  /// Every remembered volume: the users table's volume of each stored user. Signature
+  /// `void(error_code, std::map<user_id, int>)`.
+  template <class Token = boost::asio::deferred_t>
+  auto async_load_volumes(diagnostics& diag, Token&& token = {}) {
+    return start<std::map<user_id, int>>(diag, std::forward<Token>(token), false,
+                                         [](detail::storage_core& c) { return c.load_volumes(); });
+  }
+
+  /// Remembers the user's volume, keeping their other settings (a user never saved gets the
+  /// defaults for those). Signature `void(error_code)`. Errors: out_of_range (outside 0 to 1000).
+  template <class Token = boost::asio::deferred_t>
+  auto async_save_volume(user_id id, int volume, diagnostics& diag, Token&& token = {}) {
+    return start<void>(diag, std::forward<Token>(token), false,
+                       [=](detail::storage_core& c) { return c.save_volume(id, volume); });
+  }
+
   // ---- Playback history ----
+
+  /// Adds a played track; only the newest history_limits::plays_per_guild of its guild are kept.
+  /// Signature `void(error_code)`.
 
   template <class Token = boost::asio::deferred_t>
   auto async_add_history(history_entry entry, diagnostics& diag, Token&& token = {}) {
@@ -251,7 +271,19 @@ class store {
                                               [b = std::move(bot)](detail::storage_core& c) mutable { return c.load_sessions(std::move(b)); });
   }
 
-  /// Forgets a session (it ended). Deleting an unknown session is not an error.
+  /// Adds a line to the session's action history (returned by async_load_session(s) as
+  /// session_record::actions); only the newest history_limits::actions_per_session are kept. The
+  /// history is kept apart from the queue: adding to it never creates a session record.
+  /// Signature `void(error_code)`. Errors: invalid_argument (an empty action).
+  template <class Token = boost::asio::deferred_t>
+  auto async_add_action(session_key key, session_action action, diagnostics& diag, Token&& token = {}) {
+    return start<void>(diag, std::forward<Token>(token), false,
+                       [k = std::move(key), a = std::move(action)](detail::storage_core& c) mutable {
+                         return c.add_action(k, std::move(a));
+                       });
+  }
+
+  /// Forgets a session (it ended), its action history included. Deleting an unknown session is not an error.
   template <class Token = boost::asio::deferred_t>
   auto async_delete_session(session_key key, diagnostics& diag, Token&& token = {}) {
     return start<void>(diag, std::forward<Token>(token), false,

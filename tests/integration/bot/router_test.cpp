@@ -1,75 +1,10 @@
 // The router end to end on the parent's own sessions: script lines through the offline gateway,
 // a real node client against the fake Lavalink node on loopback, and assertions on the rendered
 // replies and on the player state at the node.
-#include "offline/offline_parent.hpp"
-#include "offline/script_runner.hpp"
+#include "parent_env.hpp"
 
-#include <hanabi/testing/fake_node.hpp>
-
-#include <catch2/catch.hpp>
-
-#include <chrono>
-#include <functional>
-#include <memory>
-#include <optional>
-#include <string>
-
-namespace {
-
+using bot_test::parent_env;
 using namespace std::chrono_literals;
-
-struct parent_env {
-  hanabi::testing::fake_node node;
-  boost::asio::io_context io;
-  std::shared_ptr<bot::offline::voice_world> world = std::make_shared<bot::offline::voice_world>();
-  std::string printed;
-  std::optional<bot::offline::offline_parent> parent;
-  std::optional<bot::offline::script_runner> runner;
-
-  explicit parent_env(bot::permissions rules = {}, std::chrono::milliseconds inactivity = 5min) {
-    node.start();
-    bot::offline::offline_parent_options o;
-    o.bot.print = [this](std::string_view text) { printed.append(text).append("\n"); };
-    o.node_url = node.base_url();
-    o.rules = rules;
-    o.inactivity_timeout = inactivity;
-    parent.emplace(io, world, std::move(o));
-    runner.emplace("hanabi", std::map<std::string, bot::offline::offline_gateway*>{{"hanabi", &parent->gateway()}});
-    REQUIRE(run_until([&] { return parent->ready(); }));
-  }
-  ~parent_env() {
-    runner.reset();
-    parent->shutdown();
-    io.run_for(200ms);
-    parent.reset();
-  }
-
-  bool run_until(const std::function<bool()>& done) {
-    const auto limit = std::chrono::steady_clock::now() + 20s;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > limit) return false;
-      io.run_for(2ms);
-    }
-    return true;
-  }
-
-  // Runs one script line and answers the reply to its interaction, as text.
-  std::string command(const std::string& line) {
-    const auto before = parent->gateway().replies().size();
-    REQUIRE(runner->run(line));
-    REQUIRE(run_until([&] { return parent->gateway().replies().size() > before; }));
-    return bot::to_text(parent->gateway().replies().rbegin()->second);
-  }
-  const bot::message& last_reply() { return parent->gateway().replies().rbegin()->second; }
-
-  std::optional<hanabi::testing::player_view> player(std::int64_t guild = 1) {
-    for (auto& s : node.sessions())
-      if (auto p = node.player(s.id, guild)) return p;
-    return std::nullopt;
-  }
-};
-
-}  // namespace
 
 TEST_CASE("router e2e: a user outside voice gets a short ephemeral error and no session") {
   parent_env env;
@@ -123,7 +58,7 @@ TEST_CASE("router e2e: play, queue, volume, pause, skip and disconnect on the pa
 }
 
 TEST_CASE("router e2e: the DJ role guards destructive commands and the player's stop button") {
-  parent_env env(bot::permissions{.dj_role = 77, .owner = {}});
+  parent_env env({.rules = bot::permissions{.dj_role = 77, .owner = {}}});
   CHECK(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)").find("Playing **") != std::string::npos);
   REQUIRE(env.run_until([&] { auto p = env.player(); return p && p->track; }));
   CHECK(env.command("/skip user:11").find("`skip` needs the DJ role.") != std::string::npos);
@@ -140,7 +75,7 @@ TEST_CASE("router e2e: the DJ role guards destructive commands and the player's 
 }
 
 TEST_CASE("router e2e: an idle session leaves by itself and says so") {
-  parent_env env({}, 300ms);
+  parent_env env({.inactivity = 300ms});
   CHECK(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)").find("Playing **") != std::string::npos);
   REQUIRE(env.run_until([&] { auto p = env.player(); return p && p->track; }));
   CHECK(env.command("/stop user:11").find("Stopped.") != std::string::npos);

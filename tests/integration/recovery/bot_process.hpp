@@ -3,6 +3,8 @@
 // local sessions), with Discord's voice answers simulated from the op 4 payloads sent.
 #pragma once
 
+#include "fake_bot.hpp"
+
 #include <hanabi/session/recovery.hpp>
 #include <hanabi/storage/sqlite_store.hpp>
 
@@ -44,14 +46,7 @@ struct bot_process {
     store = std::move(*opened);
     auto stored = wait<std::vector<storage::node_session>>(
         [&](diagnostics& d, auto h) { store->async_load_node_sessions(d, std::move(h)); });
-    node_config nc;
-    nc.name = "fake";
-    nc.url = node_url;
-    nc.password = secret{"youshallnotpass"};
-    nc.user = recovery_bot;
-    nc.log = logger::none();
-    resume_stored_session(nc, stored);
-    lavalink = std::make_shared<node>(io.get_executor(), nc);
+    lavalink = std::make_shared<node>(io.get_executor(), fake_bot_node("fake", node_url, recovery_bot, stored));
     keep_node_session(*lavalink, *store);
     lavalink->async_run([](error_code) {});
     pool_config pc;
@@ -72,29 +67,16 @@ struct bot_process {
   }
 
   local_session_config session_config(session_address where) {
-    local_session_config cfg;
-    cfg.bot_name = recovery_bot_name;
-    cfg.bot = recovery_bot;
-    cfg.search_prefix = "fakesearch:";
-    cfg.passthrough_prefixes = {"fake:"};
-    cfg.load_tracks = load_tracks_from(lavalink);
-    cfg.send_gateway = [this, g = where.guild](const gateway_voice_update& op) { answer_op4(g, op); };
-    return cfg;
-  }
-
-  // Discord answers a join with both voice updates, and a leave with a state without a channel.
-  void answer_op4(guild_id g, const gateway_voice_update& op) {
-    auto s = sessions[g];
-    if (!s) return;
-    s->on_voice_state_update({g, recovery_bot, op.channel, "discord-voice-session"});
-    if (op.channel) s->on_voice_server_update({g, "voice-token", std::string("rotterdam2744.discord.media:443")});
+    return fake_bot_session(recovery_bot_name, recovery_bot, lavalink, [this, g = where.guild](const gateway_voice_update& op) {
+      if (auto s = sessions[g]) discord_answers(*s, recovery_bot, g, op);
+    });
   }
 
   /// A new session in `where`, persisted and joined (then in `sessions`); returns its persistence.
-  std::shared_ptr<session_persistence> persist(session_address where) {
-    auto keeper = session_persistence::create(*store, {recovery_bot_name, where.guild, where.voice}, 0);
+  std::shared_ptr<session_persistence> persist(session_address where, persistence_config pc = {}) {
+    auto keeper = session_persistence::create(*store, {recovery_bot_name, where.guild, where.voice}, 0, std::move(pc));
     auto cfg = session_config(where);
-    cfg.on_queue_change = keeper->queue_listener();
+    keeper->configure(cfg);
     std::shared_ptr<local_session> s;
     asio::post(pool->get_executor(), [&] { s = local_session::create(*pool, where, cfg).value(); });
     REQUIRE(run_until([&] { return s != nullptr; }));

@@ -1,22 +1,23 @@
-// The manager and the supervisor with real child processes on 127.0.0.1. The child process is
-// this test program running the hidden test case "manager child process": a scripted_child (the
-// manager's session ops, as scripted in manager_support.hpp) with a parent_watchdog. It stands in
-// for hanabi-session-child, whose sessions the conformance suite covers; these tests are about
-// processes: crashes, hangs, restarts of either side. No assertion is about elapsed time.
-#include "manager_support.hpp"
+// The manager and the supervisor with real `hanabi-session-child` processes (issue 6's process
+// scenarios): the parent in this process plays too, each child process holds local sessions on
+// the fake Lavalink node, and every scenario asserts on the sessions' answers AND on the node's
+// players (the track, unpaused, in the session's voice channel). Crashes, hangs and restarts of
+// either side are real: SIGKILL, SIGSTOP, a destroyed parent. No assertion is about elapsed time.
+// The manager's own rules (parallel availability, ordering, no echo of a child's teardown) are
+// tested with scripted children in manager_flow.cpp.
+#include "music_bots.hpp"
 
-#include <hanabi/session/session_manager.hpp>
-#include <hanabi/session/supervisor.hpp>
+#include <hanabi/testing/not_lavalink_server.hpp>
 
-#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include <boost/asio/use_future.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <signal.h>
 
-#include <cstdlib>
-#include <filesystem>
+#include <algorithm>
 #include <future>
 
 namespace asio = boost::asio;
@@ -25,261 +26,293 @@ using namespace hanabi::test;
 
 namespace {
 
-const std::string self_program = std::filesystem::read_symlink("/proc/self/exe").string();
-
-// A child process: this program, running only the hidden child test case.
-child_program child_process(const std::string& name, unsigned short port, std::chrono::milliseconds grace = 60s) {
-  return {name,
-          self_program,
-          {"manager child process", "--out", "/dev/null"},
-          {"HANABI_CHILD_PORT=" + std::to_string(port), "HANABI_CHILD_NAME=" + name,
-           "HANABI_CHILD_GRACE_MS=" + std::to_string(grace.count())}};
+std::vector<child_setup> two_children(std::chrono::milliseconds grace = 60s) {
+  return {{"child-1", child_bot(1), {}, grace}, {"child-2", child_bot(2), {}, grace}};
 }
 
-// Proxies that only know where they are: the processes, not the sessions, are under test here.
-remote_session_hooks recorded_hooks(asio::any_io_executor ex) {
-  remote_session_hooks h;
-  h.make = [ex](remote::link, session_address where, std::string bot) {
-    return std::make_shared<recorded_session>(ex, where, std::move(bot), true);
-  };
-  return h;
+void play(session& s, const std::string& name) {
+  answer([&](diagnostics& d) { return s.async_play({.query = "fake:track:" + name, .by = user_id{1}}, d, asio::use_future); });
 }
 
-local_session_factory recorded_local(asio::any_io_executor ex) {
-  return [ex](session_address where, user_id, diagnostics&, session_handler<std::shared_ptr<session>> h) {
-    auto s = std::make_shared<recorded_session>(ex, where, "parent", false);
-    asio::post(ex, [h = std::move(h), s]() mutable { std::move(h)(error_code{}, s); });
-  };
+std::string now_playing_title(session& s) {
+  auto np = answer([&](diagnostics& d) { return s.async_now_playing(d, asio::use_future); });
+  return np ? np->item.title : "";
 }
 
-struct parent {
-  io_thread& io;
-  shared_log<manager_event> events;
-  std::unique_ptr<session_manager> manager;
-  unsigned short port = 0;
-
-  parent(io_thread& io, remote::server_config link = parent_link_config(), unsigned short fixed_port = 0) : io(io) {
-    session_manager_config cfg;
-    cfg.children = {"child-1", "child-2"};
-    cfg.server = std::move(link);
-    cfg.server.port = fixed_port;
-    cfg.on_event = [this](const manager_event& e) { events.add(e); };
-    cfg.log = logger::none();
-    manager = std::make_unique<session_manager>(io.ioc.get_executor(), cfg, recorded_local(io.ioc.get_executor()),
-                                                recorded_hooks(io.ioc.get_executor()));
-    // A restarted parent binds its predecessor's port, which is released asynchronously: retry.
-    REQUIRE(eventually([&] {
-      auto ep = manager->listen();
-      if (ep) port = ep->port();
-      return ep.has_value();
-    }));
+/// Everything a session publishes, for the test thread.
+struct event_log {
+  explicit event_log(session& s) : sub(s.subscribe([this](const session_event& e) { events.add(e); })) {}
+  std::optional<close_reason> closed() const {
+    auto all = alternatives_of<session_events::closed>(events);
+    return all.empty() ? std::nullopt : std::optional(all.back().reason);
   }
-
-  std::pair<error_code, std::shared_ptr<session>> get(session_address where) {
-    diagnostics diag;
-    return manager
-        ->async_get_or_create(where, {user_id{1}, {}}, diag,
-                              asio::use_future([](error_code ec, std::shared_ptr<session> s) {
-                                return std::make_pair(ec, std::move(s));
-                              }))
-        .get();
-  }
-
-  std::string bot_at(std::uint64_t voice) {
-    auto s = manager->find(channel_id{voice});
-    return s ? s->bot() : "";
-  }
-
-  template <class E>
-  std::vector<E> events_of() {
-    return alternatives_of<E>(events);
-  }
-
-  bool has_children(std::size_t n) {
-    return eventually([&] { return manager->children().size() == n; });
-  }
+  shared_log<session_event> events;
+  session_subscription sub;
 };
 
-supervisor_config two_children(unsigned short port, shared_log<child_exit>& exits,
-                               std::chrono::milliseconds grace = 60s) {
-  supervisor_config cfg;
-  cfg.children = {child_process("child-1", port, grace), child_process("child-2", port, grace)};
-  cfg.restart.initial_delay = 50ms;
-  cfg.restart.jitter = 0;
-  cfg.stop_grace = 5s;
-  cfg.on_exit = [&exits](const child_exit& e) { exits.add(e); };
-  cfg.log = logger::none();
-  return cfg;
-}
-
-
-// A parent with both children running as processes and registered.
-struct two_child_processes {
-  explicit two_child_processes(remote::server_config link = parent_link_config()) : p(io, std::move(link)) {
-    REQUIRE(sup.start());
-    REQUIRE(p.has_children(2));
+/// A parent with real children running and registered; the children are stopped (SIGTERM) first.
+struct band {
+  explicit band(remote::server_config link = parent_link_config(), std::vector<child_setup> children = two_children()) {
+    fake.start();
+    p = std::make_unique<music_parent>(io, fake.base_url(), parent_setup{.link = std::move(link)});
+    std::vector<child_program> programs;
+    for (auto& c : children) programs.push_back(real_child(c, p->port, fake));
+    sup = std::make_unique<supervisor>(io.ioc.get_executor(), supervise(std::move(programs), exits));
+    REQUIRE(sup->start());
+    REQUIRE(p->has_children(children.size()));
   }
-  ~two_child_processes() { sup.async_stop(asio::use_future).get(); }
+  ~band() {
+    sup->async_stop(asio::use_future).get();
+    sup.reset();
+    p.reset();
+  }
 
+  testing::fake_node fake;
   io_thread io;
-  parent p;
+  std::unique_ptr<music_parent> p;
   shared_log<child_exit> exits;
-  supervisor sup{io.ioc.get_executor(), two_children(p.port, exits)};
+  std::unique_ptr<supervisor> sup;
 };
 
 }  // namespace
 
-// The child process's body; hidden, and a no-op unless started as a child.
-TEST_CASE("manager child process", "[.manager-child]") {
-  const char* port = std::getenv("HANABI_CHILD_PORT");
-  const char* name = std::getenv("HANABI_CHILD_NAME");
-  const char* grace = std::getenv("HANABI_CHILD_GRACE_MS");
-  if (!port || !name || !grace) return;
-  asio::io_context ioc;
-  // Leaving voice is ending the process here: its sessions end with it.
-  parent_watchdog watchdog(ioc.get_executor(), {.grace = std::chrono::milliseconds(std::atoi(grace))},
-                           [&ioc] { ioc.stop(); });
-  scripted_child child(ioc, static_cast<unsigned short>(std::atoi(port)), name, {}, child_token,
-                       {[&] { watchdog.parent_up(); }, [&] { watchdog.parent_down(); }});
-  asio::signal_set signals(ioc, SIGTERM);
-  signals.async_wait([&](error_code, int) { ioc.stop(); });
-  ioc.run();
-}
+TEST_CASE_METHOD(band, "processes: parent plus two real children in one guild, three channels each playing, the fourth all busy",
+                 "[sessions][manager][processes]") {
+  auto one = p->open(at(1)), two = p->open(at(2)), three = p->open(at(3));
+  CHECK(one->bot() == "parent");
+  CHECK_FALSE(one->is_remote());
+  CHECK(two->bot() == "child-1");
+  CHECK(three->bot() == "child-2");
+  play(*one, "one");
+  play(*two, "two");
+  play(*three, "three");
 
-TEST_CASE_METHOD(two_child_processes, "processes: parent plus two children, one guild, three channels, and the fourth is all busy",
-          "[sessions][manager][processes]") {
+  CHECK(now_playing_title(*one) == "one");
+  CHECK(now_playing_title(*two) == "two");
+  CHECK(now_playing_title(*three) == "three");
+  CHECK(eventually([&] { return plays(fake, parent_bot, at(1), "one"); }));
+  CHECK(eventually([&] { return plays(fake, child_bot(1), at(2), "two"); }));
+  CHECK(eventually([&] { return plays(fake, child_bot(2), at(3), "three"); }));
 
-  CHECK(p.get(at(1)).second->bot() == "parent");
-  CHECK(p.get(at(2)).second->bot() == "child-1");
-  CHECK(p.get(at(3)).second->bot() == "child-2");
-  auto fourth = p.get(at(4));
+  diagnostics diag;
+  auto fourth = p->get(at(4), diag);
   CHECK(fourth.first == error::all_bots_busy);
-  CHECK(p.manager->sessions().size() == 3);
-
-  SECTION("a child ending its own session reaches the parent") {
-    auto l = p.manager->server().find("child-2");
-    auto ended = l.async_request("end", {{"guild", test_guild.str()}, {"voice", "3"}}, 10s,
-                                 asio::use_future([](error_code ec, nlohmann::json) { return ec; }));
-    REQUIRE_FALSE(ended.get());
-    REQUIRE(eventually([&] { return p.manager->find(channel_id{3}) == nullptr; }));
-    auto removed = p.events_of<manager_events::session_removed>();
-    REQUIRE(removed.size() == 1);
-    CHECK(removed[0].bot == "child-2");
-    CHECK(removed[0].reason == close_reason::inactivity);
-    // child-2 is free again: the fourth channel now lands there.
-    CHECK(p.get(at(4)).second->bot() == "child-2");
-  }
+  CHECK(diag.client_message() == "all 3 bots are busy in this server");
+  CHECK(p->manager->sessions().size() == 3);
 }
 
-TEST_CASE_METHOD(two_child_processes, "processes: kill -9 of a child reports its sessions lost, and it is respawned and re-registers",
-          "[sessions][manager][processes]") {
-  REQUIRE(p.get(at(1)).second->bot() == "parent");
-  REQUIRE(p.get(at(2)).second->bot() == "child-1");
-  const int first = *sup.pid("child-1");
+TEST_CASE_METHOD(band, "processes: a real child's own teardown (Discord kicked it) reaches the parent, which drops its proxy",
+                 "[sessions][manager][processes]") {
+  REQUIRE(p->open(at(2, guild_id{200}))->bot() == "parent");  // the parent is free in guild 200: it takes the first
+  auto held = p->open(at(3, guild_id{200}));
+  REQUIRE(held->bot() == "child-1");
+  play(*held, "kicked");
+  REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(3, guild_id{200}), "kicked"); }));
+  event_log seen(*held);
+
+  // Discord disconnects child-1 from voice: the child ends its session itself.
+  auto kicked = p->manager->server().find("child-1").async_request(
+      "discord.voice_state", {{"guild", "200"}, {"channel", nullptr}}, 10s,
+      asio::use_future([](error_code ec, nlohmann::json) { return ec; }));
+  REQUIRE_FALSE(kicked.get());
+
+  REQUIRE(eventually([&] { return p->manager->find(channel_id{3}) == nullptr; }));
+  auto removed = p->events_of<manager_events::session_removed>();
+  REQUIRE(removed.size() == 1);
+  CHECK(removed[0].bot == "child-1");
+  CHECK(removed[0].reason == close_reason::kicked);
+  REQUIRE(eventually([&] { return seen.closed().has_value(); }));
+  CHECK(*seen.closed() == close_reason::kicked);
+  CHECK(eventually([&] { return !plays(fake, child_bot(1), at(3, guild_id{200}), "kicked"); }));
+  // The link survived and child-1 is free in the guild again: the next channel lands there.
+  auto next = p->open(at(4, guild_id{200}));
+  CHECK(next->bot() == "child-1");
+  play(*next, "again");
+  CHECK(eventually([&] { return plays(fake, child_bot(1), at(4, guild_id{200}), "again"); }));
+}
+
+TEST_CASE_METHOD(band, "processes: kill -9 of a real child reports its sessions lost, and it is respawned and re-registers",
+                 "[sessions][manager][processes]") {
+  REQUIRE(p->open(at(1))->bot() == "parent");
+  auto two = p->open(at(2));
+  REQUIRE(two->bot() == "child-1");
+  play(*two, "two");
+  REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "two"); }));
+  event_log seen(*two);
+  const int first = *sup->pid("child-1");
 
   ::kill(first, SIGKILL);
-  REQUIRE(eventually([&] { return p.manager->find(channel_id{2}) == nullptr; }));
-  auto removed = p.events_of<manager_events::session_removed>();
+  REQUIRE(eventually([&] { return p->manager->find(channel_id{2}) == nullptr; }));
+  auto removed = p->events_of<manager_events::session_removed>();
   REQUIRE(removed.size() == 1);
   CHECK(removed[0].address == at(2));
+  CHECK(removed[0].bot == "child-1");
   CHECK(removed[0].reason == close_reason::child_lost);
+  REQUIRE(eventually([&] { return seen.closed().has_value(); }));
+  CHECK(*seen.closed() == close_reason::child_lost);
+  // The lost proxy answers with child_lost, not a hang.
+  diagnostics diag;
+  CHECK_THROWS(two->async_state(diag, asio::use_future).get());
 
-  REQUIRE(eventually([&] { return exits.size() == 1 && sup.spawns("child-1") == 2; }));
+  REQUIRE(eventually([&] { return exits.size() == 1 && sup->spawns("child-1") == 2; }));
   CHECK(exits.items()[0].status == -SIGKILL);
-  REQUIRE(eventually([&] { return p.events_of<manager_events::child_up>().size() == 3; }));
-  CHECK(*sup.pid("child-1") != first);
-  // The new process holds nothing, so it takes the guild's next session.
-  CHECK(p.get(at(5)).second->bot() == "child-1");
+  REQUIRE(eventually([&] { return p->events_of<manager_events::child_up>().size() == 3; }));
+  CHECK(*sup->pid("child-1") != first);
+  // The new process kept nothing (no store): it takes the guild's next session and plays it.
+  auto five = p->open(at(5));
+  CHECK(five->bot() == "child-1");
+  play(*five, "five");
+  CHECK(eventually([&] { return plays(fake, child_bot(1), at(5), "five"); }));
 }
 
-TEST_CASE("processes: a hung child delays nobody else, is evicted, and is re-adopted when it resumes",
+TEST_CASE("processes: a hung real child delays no command on the other sessions, is evicted, and is re-adopted",
           "[sessions][manager][processes]") {
-  // Eviction after 4 silent intervals of 500 ms: long enough for the other requests below even on a
-  // loaded machine, short enough to keep the test quick.
-  two_child_processes f(parent_link_config(500ms, 4));
-  auto& p = f.p;
-  auto& sup = f.sup;
-  REQUIRE(p.get(at(1)).second->bot() == "parent");
-  REQUIRE(p.get(at(2)).second->bot() == "child-1");
-  REQUIRE(p.get(at(3)).second->bot() == "child-2");
+  // Eviction after 4 silent intervals of 500 ms: long enough for the other commands below even on
+  // a loaded machine, short enough to keep the test quick.
+  band b(parent_link_config(500ms, 4));
+  auto& p = *b.p;
+  auto one = p.open(at(1)), two = p.open(at(2)), three = p.open(at(3));
+  REQUIRE(two->bot() == "child-1");
+  REQUIRE(three->bot() == "child-2");
+  play(*two, "two");
+  play(*three, "three");
 
-  const int hung = *sup.pid("child-1");
+  const int hung = *b.sup->pid("child-1");
   ::kill(hung, SIGSTOP);
-  auto to_hung = p.manager->server().find("child-1").async_request(
-      "sessions", nlohmann::json::object(), 60s, asio::use_future([](error_code ec, nlohmann::json) { return ec; }));
-  auto to_other = p.manager->server().find("child-2").async_request(
-      "sessions", nlohmann::json::object(), 60s, asio::use_future([](error_code, nlohmann::json r) { return r; }));
-  auto other_guild = p.get(at(10, guild_id{200}));
+  diagnostics to_hung_diag;
+  auto to_hung = two->async_volume({.value = 10, .by = user_id{1}}, to_hung_diag, asio::use_future);
+  auto on_parent = answer([&](diagnostics& d) { return one->async_volume({.value = 80, .by = user_id{1}}, d, asio::use_future); });
+  auto on_child = answer([&](diagnostics& d) { return three->async_volume({.value = 70, .by = user_id{1}}, d, asio::use_future); });
 
-  // Both completed while the request to the hung child is still waiting.
-  CHECK(to_other.get()["sessions"].size() == 1);
-  CHECK(other_guild.second->bot() == "parent");
+  // Both answered while the command to the hung child is still waiting.
+  CHECK(on_parent == 80);
+  CHECK(on_child == 70);
   CHECK(to_hung.wait_for(0s) == std::future_status::timeout);
+  CHECK(eventually([&] { return player_of(b.fake, child_bot(2), test_guild)->volume == 70; }));
 
-  // Evicted: the pending request fails and its session is reported lost.
-  CHECK(to_hung.get() == error::child_lost);
+  // Evicted: the waiting command fails and the session is reported lost.
+  CHECK_THROWS(to_hung.get());
   REQUIRE(eventually([&] { return p.manager->find(channel_id{2}) == nullptr; }));
   auto downs = p.events_of<manager_events::child_down>();
   REQUIRE(downs.size() == 1);
   CHECK(downs[0].why == error::peer_unresponsive);
   CHECK(p.events_of<manager_events::session_removed>().back().reason == close_reason::child_lost);
 
-  // It resumes, reconnects and still holds channel 2: the manager adopts it again.
+  // It resumes, reconnects and still holds channel 2, playing: the manager adopts it again.
   ::kill(hung, SIGCONT);
-  REQUIRE(eventually([&] { return p.bot_at(2) == "child-1"; }));
+  REQUIRE(eventually([&] { return p.bot_at(channel_id{2}) == "child-1"; }));
   CHECK(p.events_of<manager_events::session_added>().back().adopted);
-  CHECK(f.exits.size() == 0);  // it never died
+  CHECK(now_playing_title(*p.manager->find(channel_id{2})) == "two");
+  CHECK(plays(b.fake, child_bot(1), at(2), "two"));
+  CHECK(b.exits.size() == 0);  // it never died
 }
 
-TEST_CASE("processes: a restarted parent adopts the sessions its children kept playing",
+TEST_CASE("processes: a restarted parent adopts the sessions its real children kept playing, and they answer",
           "[sessions][manager][processes]") {
+  testing::fake_node fake;
+  fake.start();
   io_thread io;
-  auto first = std::make_unique<parent>(io);
+  auto first = std::make_unique<music_parent>(io, fake.base_url(), parent_setup{});
   const auto port = first->port;
   shared_log<child_exit> exits;
-  supervisor sup(io.ioc.get_executor(), two_children(port, exits));
+  std::vector<child_program> programs;
+  for (auto& c : two_children()) programs.push_back(real_child(c, port, fake));
+  supervisor sup(io.ioc.get_executor(), supervise(std::move(programs), exits));
   REQUIRE(sup.start());
   REQUIRE(first->has_children(2));
-  REQUIRE(first->get(at(1)).second->bot() == "parent");
-  REQUIRE(first->get(at(2)).second->bot() == "child-1");
-  REQUIRE(first->get(at(3)).second->bot() == "child-2");
+  REQUIRE(first->open(at(1))->bot() == "parent");
+  play(*first->open(at(2)), "two");
+  play(*first->open(at(3)), "three");
 
   first.reset();  // the parent goes away; the children keep their sessions and redial
-  parent second(io, parent_link_config(), port);
-  REQUIRE(eventually([&] { return second.bot_at(2) == "child-1" && second.bot_at(3) == "child-2"; }));
+  music_parent second(io, fake.base_url(), parent_setup{.port = port});
+  REQUIRE(eventually([&] { return second.bot_at(channel_id{2}) == "child-1" && second.bot_at(channel_id{3}) == "child-2"; }));
   auto added = second.events_of<manager_events::session_added>();
   REQUIRE(added.size() == 2);
   CHECK(added[0].adopted);
   CHECK(added[1].adopted);
   CHECK(exits.size() == 0);
+  // The adopted sessions answer through the new parent, and kept playing all along.
+  CHECK(now_playing_title(*second.manager->find(channel_id{2})) == "two");
+  CHECK(now_playing_title(*second.manager->find(channel_id{3})) == "three");
+  CHECK(plays(fake, child_bot(1), at(2), "two"));
+  CHECK(plays(fake, child_bot(2), at(3), "three"));
   // Adopted sessions count: both children are busy in the guild for the new parent.
-  REQUIRE(second.get(at(1)).second->bot() == "parent");
-  CHECK(second.get(at(4)).first == error::all_bots_busy);
+  REQUIRE(second.open(at(1))->bot() == "parent");
+  diagnostics diag;
+  CHECK(second.get(at(4), diag).first == error::all_bots_busy);
   sup.async_stop(asio::use_future).get();
 }
 
-TEST_CASE("processes: a child whose parent stays away leaves after its grace", "[sessions][manager][processes]") {
+TEST_CASE("processes: orphaned real children: one leaves voice and exits after its grace, one told to keep playing stays and is adopted",
+          "[sessions][manager][processes]") {
+  testing::fake_node fake;
+  fake.start();
   io_thread io;
-  auto p = std::make_unique<parent>(io);
+  auto p = std::make_unique<music_parent>(io, fake.base_url(), parent_setup{});
+  const auto port = p->port;
   shared_log<child_exit> exits;
-  auto cfg = two_children(p->port, exits, 300ms);
-  cfg.children.resize(1);
-  supervisor sup(io.ioc.get_executor(), cfg);
+  // Both orphaned at the same moment with the same grace: child-2 leaving proves the grace is over.
+  supervisor sup(io.ioc.get_executor(), supervise({real_child({"child-1", child_bot(1), {}, 300ms, true}, port, fake),
+                                                   real_child({"child-2", child_bot(2), {}, 300ms}, port, fake)},
+                                                  exits));
   REQUIRE(sup.start());
-  REQUIRE(p->has_children(1));
+  REQUIRE(p->has_children(2));
+  REQUIRE(p->open(at(1))->bot() == "parent");
+  play(*p->open(at(2)), "stays");
+  play(*p->open(at(3)), "leaves");
+  REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "stays") && plays(fake, child_bot(2), at(3), "leaves"); }));
 
   p.reset();
   REQUIRE(eventually([&] { return exits.size() == 1; }));
+  CHECK(exits.items()[0].name == "child-2");
   CHECK(exits.items()[0].status == 0);  // it left on its own, not killed
+  CHECK_FALSE(plays(fake, child_bot(2), at(3), "leaves"));
+  CHECK(sup.pid("child-1"));
+  CHECK(plays(fake, child_bot(1), at(2), "stays"));
+
+  music_parent again(io, fake.base_url(), parent_setup{.port = port});
+  REQUIRE(eventually([&] { return again.bot_at(channel_id{2}) == "child-1"; }));
+  CHECK(now_playing_title(*again.manager->find(channel_id{2})) == "stays");
   sup.async_stop(asio::use_future).get();
 }
 
-TEST_CASE("processes: a bad token is rejected and counted", "[sessions][manager][processes]") {
+TEST_CASE("processes: a real child stopped before its node is ready exits at SIGTERM, not at the SIGKILL after the grace",
+          "[sessions][manager][processes]") {
+  testing::fake_node fake;  // only for real_child's arguments: the child's node dials `silent` instead
   io_thread io;
-  parent p(io);
-  scripted_child impostor(io.ioc, p.port, "child-1", {}, "wrong-token");
-  REQUIRE(eventually([&] { return impostor.run_result() == error::authentication_failed; }));
-  CHECK(p.manager->server().rejected_tokens() == 1);
+  // A "node" that accepts and never answers: the child's dial proves its signal handler is installed.
+  asio::ip::tcp::acceptor silent(io.ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::socket dialer(io.ioc);
+  auto dialed = std::make_shared<std::promise<void>>();
+  silent.async_accept(dialer, [dialed](error_code) { dialed->set_value(); });
+  auto never_ready = real_child({"child-1", child_bot(1)}, testing::closed_port(), fake);
+  auto node = std::find(never_ready.args.begin(), never_ready.args.end(), "--node");
+  *std::next(node) = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  shared_log<child_exit> exits;
+  supervisor sup(io.ioc.get_executor(), supervise({never_ready}, exits));
+  REQUIRE(sup.start());
+  REQUIRE(dialed->get_future().wait_for(30s) == std::future_status::ready);
+  sup.async_stop(asio::use_future).get();
+  REQUIRE(exits.size() == 1);
+  CHECK(exits.items()[0].status == 0);
+}
+
+TEST_CASE("processes: a real child with a bad token is rejected and counted, and exits", "[sessions][manager][processes]") {
+  testing::fake_node fake;
+  fake.start();
+  io_thread io;
+  music_parent p(io, fake.base_url(), parent_setup{.link = parent_link_config()});
+  auto impostor = real_child({"child-1", child_bot(1)}, p.port, fake);
+  auto token = std::find(impostor.args.begin(), impostor.args.end(), "--token");
+  *std::next(token) = "wrong-token";
+  shared_log<child_exit> exits;
+  supervisor sup(io.ioc.get_executor(), supervise({impostor}, exits));
+  REQUIRE(sup.start());
+  REQUIRE(eventually([&] { return exits.size() >= 1; }));
+  CHECK(exits.items()[0].status == 3);  // the child's "refused by the parent" status
+  CHECK(p.manager->server().rejected_tokens() >= 1);
   CHECK(p.manager->children().empty());
   CHECK(p.events_of<manager_events::child_up>().empty());
+  sup.async_stop(asio::use_future).get();
 }

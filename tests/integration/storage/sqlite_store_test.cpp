@@ -46,7 +46,7 @@ TEST_CASE("a new database file gets the latest schema, in WAL mode, with foreign
   f.db.reset();
   raw_db raw(f.config.path);
   CHECK(raw.column("PRAGMA journal_mode") == std::vector<std::string>{"wal"});
-  CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1", "2", "3"});
+  CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1", "2", "3", "4"});
   CHECK(raw.number("SELECT count(*) FROM playlist_entries") == 0);  // the cascade ran: foreign keys are on
   CHECK(raw.column("PRAGMA integrity_check") == std::vector<std::string>{"ok"});
 }
@@ -65,7 +65,8 @@ TEST_CASE("reopening an existing file applies no migration and keeps the data") 
     REQUIRE(s.save_user({alice, 42, 5, {{"tz", "UTC"}}}));
   }
   CHECK(logged == std::vector<std::string>{"storage: applied schema migration 1", "storage: applied schema migration 2",
-                                          "storage: applied schema migration 3"});
+                                          "storage: applied schema migration 3",
+                                          "storage: applied schema migration 4"});
   logged.clear();
   auto second = storage::sqlite_store::open(ctx.get_executor(), config);
   REQUIRE(second);
@@ -74,7 +75,7 @@ TEST_CASE("reopening an existing file applies no migration and keeps the data") 
   CHECK(s.load_user(alice)->volume == 42);
   second->reset();
   raw_db raw(config.path);
-  CHECK(raw.number("SELECT count(*) FROM schema_version") == 3);
+  CHECK(raw.number("SELECT count(*) FROM schema_version") == 4);
 }
 
 TEST_CASE("a version 1 file is migrated to the latest version and keeps its playlists") {
@@ -102,7 +103,7 @@ TEST_CASE("a version 1 file is migrated to the latest version and keeps its play
   REQUIRE(s.save_state(key(), {{"paused", true}}));  // a version 3 table
   opened->reset();
   raw_db raw(path);
-  CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1", "2", "3"});
+  CHECK(raw.column("SELECT version FROM schema_version ORDER BY version") == std::vector<std::string>{"1", "2", "3", "4"});
 }
 
 TEST_CASE("a failed migration is rolled back and reported with SQLite's message") {

@@ -159,6 +159,38 @@ TEST_CASE("offline gateway: a button press reaches the bot whose message has it"
   CHECK(presses[0].from.text_channel == hanabi::channel_id{10});
 }
 
+TEST_CASE("offline gateway: a deferred answer is recorded; a menu in a reply is picked by its kind", "[bot][offline]") {
+  fixture f;
+  std::vector<command_invocation> commands;
+  std::vector<component_invocation> picks;
+  f.parent.set_events({.on_command = [&](command_invocation c) { commands.push_back(std::move(c)); },
+                       .on_component = [&](component_invocation c) { picks.push_back(std::move(c)); }});
+  REQUIRE(f.runner.run("/search query:lofi user:11 voice:101").has_value());
+  f.io.run();
+  REQUIRE(commands.size() == 1);
+  const auto interaction = commands[0].interaction;
+  message menu;
+  menu.rows.push_back({{select_menu{"search:7", "Pick a track", {{"1", "lofi #1", ""}, {"2", "lofi #2", ""}}, false}}});
+  f.parent.async_defer(interaction, true, [](hanabi::error_code) {});
+  f.parent.async_edit_reply(interaction, menu, [](hanabi::error_code) {});
+  f.io.restart();
+  f.io.run();
+  CHECK(f.parent.deferred().count(interaction.id) == 1);
+  CHECK(f.parent.replies().at(interaction.id) == menu);
+
+  // `select:search` names the menu by its kind; the bot gets the full custom id and the values.
+  REQUIRE(f.runner.run("@hanabi select:search value:2 user:11").has_value());
+  f.io.restart();
+  f.io.run();
+  REQUIRE(picks.size() == 1);
+  CHECK(picks[0].custom_id == "search:7");
+  CHECK(picks[0].values == std::vector<std::string>{"2"});
+  CHECK(picks[0].from.user == hanabi::user_id{11});
+  // A kind is a whole word before the colon: `sea` names nothing.
+  CHECK(f.runner.run("@hanabi select:sea value:1 user:11").error().code == errc::script_no_target);
+  CHECK(f.parent.deferred().count(picks[0].interaction.id) == 0);
+}
+
 TEST_CASE("offline script runner: context rules and member voice", "[bot][offline]") {
   fixture f;
   std::vector<std::pair<hanabi::user_id, std::optional<hanabi::channel_id>>> moves;

@@ -51,7 +51,7 @@ TEST_CASE("render: errors are short, specific and ephemeral", "[bot][render]") {
   auto bare = render_error(hanabi::failure{hanabi::error::queue_empty});
   CHECK(bare.content == "⚠️ " + hanabi::make_error_code(hanabi::error::queue_empty).message());
   CHECK(render_error("You are not in a voice channel.").content == "⚠️ You are not in a voice channel.");
-  CHECK(render_notice("Volume set to 80%.") == message{"Volume set to 80%.", {}, {}, true});
+  CHECK(render_notice("Volume set to 80%.") == message{"Volume set to 80%.", {}, {}, true, {}});
 }
 
 TEST_CASE("render: a queue page numbers items by position and marks the current one", "[bot][render]") {
@@ -203,12 +203,35 @@ TEST_CASE("render: /bots and /nodes tables", "[bot][render]") {
   CHECK(render_bots({}).embeds[0].description == "No bots are configured.");
 }
 
+TEST_CASE("render: a /nodes row from the pool's view and the node's stats", "[bot][render]") {
+  hanabi::pool_stats::node_entry pooled;
+  pooled.name = "main";
+  pooled.available = true;
+  pooled.accepting = true;
+  pooled.players = 2;
+  pooled.penalty = 7;
+  auto own_only = make_node_row(pooled, std::nullopt);
+  CHECK(own_only.players == 2);
+  CHECK(own_only.load.playing_players == 0);
+  hanabi::protocol::stats stats;
+  stats.players = 9;
+  stats.playing_players = 5;
+  stats.cpu.system_load = 0.5;
+  stats.frame_stats = hanabi::protocol::frame_stats{2900, 40, 60};
+  auto row = make_node_row(pooled, stats);
+  CHECK(row.players == 9);
+  CHECK(row.load.playing_players == 5);
+  CHECK(row.penalty == 7);
+  CHECK(render_nodes({row}).embeds.at(0).fields.at(0).value ==
+        "🟢 up · 9 players (5 playing) · CPU 50% · penalty 7 · frame deficit 60/min");
+}
+
 TEST_CASE("render: messages as console text", "[bot][render]") {
   message m;
   m.content = "Hello";
   m.embeds.push_back({"Title", "https://x", "line one\nline two", "", "foot", 0, {{"Volume", "80%", true}}});
   m.rows.push_back({{button{"np_skip", "⏭", "", button_style::secondary, true},
-                     select_menu{"search", "Pick one", {{"1", "First", ""}, {"2", "Second", ""}}}}});
+                     select_menu{"search", "Pick one", {{"1", "First", ""}, {"2", "Second", ""}}, false}}});
   m.ephemeral = true;
   CHECK(to_text(m) ==
         "(only you) Hello\n"

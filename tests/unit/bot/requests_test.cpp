@@ -103,7 +103,7 @@ TEST_CASE("router arguments: /remove and /dequeue rules") {
 
   auto mine = dequeue_request({{"rule", "requester"}}, {}, alice).value();
   CHECK(std::get<hanabi::dequeue_rule::requester>(mine.rule).user == alice);
-  auto theirs = dequeue_request({{"rule", "requester"}, {"user", "<@42>"}}, {}, alice).value();
+  auto theirs = dequeue_request({{"rule", "requester"}, {"requester", "<@42>"}}, {}, alice).value();
   CHECK(std::get<hanabi::dequeue_rule::requester>(theirs.rule).user == hanabi::user_id{42});
   auto absent = dequeue_request({{"rule", "absent"}}, {alice, hanabi::user_id{12}}, alice).value();
   CHECK(std::get<hanabi::dequeue_rule::absent>(absent.rule).present.count(hanabi::user_id{12}) == 1);

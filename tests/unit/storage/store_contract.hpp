@@ -18,6 +18,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
+#include <map>
 #include <string>
 
 namespace hanabi::test::contract {
@@ -377,6 +380,71 @@ HANABI_STORE_CASE("history reads back newest first, filtered and limited") {
   REQUIRE(in_g1->size() == 1);
   CHECK(in_g1->at(0).title == "second");
   CHECK(s.history({bob, g2, 10})->empty());
+}
+
+HANABI_STORE_CASE("remembered volumes keep the other settings, survive a reopen and are checked") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  CHECK(s.volumes()->empty());
+  storage::user_settings mine{alice, 35, 10, {{"timezone", "Europe/Paris"}}};
+  REQUIRE(s.save_user(mine));
+  REQUIRE(s.save_volume(alice, 70));
+  REQUIRE(s.save_volume(bob, 0));
+  CHECK(s.save_volume(bob, 1001).error().code == error::out_of_range);
+  CHECK(s.save_volume(user_id{1003}, -1).error().code == error::out_of_range);
+  f.reopen();
+  s.rebind(f.store());
+  CHECK(*s.volumes() == std::map<user_id, int>{{alice, 70}, {bob, 0}});
+  mine.volume = 70;
+  CHECK(*s.load_user(alice) == mine);  // the step and the preferences stay
+  CHECK(*s.load_user(bob) == storage::user_settings{bob, 0});
+}
+
+HANABI_STORE_CASE("the playback history keeps the newest plays of each guild") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  const auto t0 = std::chrono::system_clock::time_point{std::chrono::milliseconds{1'700'000'000'000}};
+  const guild_id busy{1}, quiet{2};
+  REQUIRE(s.add_history({bob, "alpha", quiet, "quiet one", "u", std::nullopt, t0}));
+  constexpr std::size_t limit = storage::history_limits::plays_per_guild;
+  for (std::size_t i = 0; i < limit + 5; ++i)
+    REQUIRE(s.add_history({alice, "alpha", busy, fmt::format("play {}", i), "u", std::nullopt,
+                           t0 + std::chrono::seconds(static_cast<long>(i))}));
+  f.reopen();
+  s.rebind(f.store());
+  auto kept = s.history({std::nullopt, busy, limit * 2});
+  REQUIRE(kept->size() == limit);
+  CHECK(kept->front().title == fmt::format("play {}", limit + 4));
+  CHECK(kept->back().title == "play 5");
+  CHECK(s.history({std::nullopt, quiet, 10})->size() == 1);  // another guild's plays are not dropped
+}
+
+HANABI_STORE_CASE("a session's action history is bounded, loaded with it, and deleted with it") {
+  TestType f{{}};
+  HANABI_SYNC_STORE(f);
+  const auto k = session(30, 40), other = session(31, 41);
+  CHECK(s.add_action(k, {1, alice, "", "no name"}).error().code == error::invalid_argument);
+  REQUIRE(s.add_action(other, {1, bob, "play", "elsewhere"}));
+  REQUIRE(s.load_sessions("alpha")->empty());  // actions alone make no session
+  REQUIRE(s.save_state(k, {{"active", false}}));
+  constexpr std::size_t limit = storage::history_limits::actions_per_session;
+  for (std::size_t i = 0; i < limit + 3; ++i)
+    REQUIRE(s.add_action(k, {static_cast<std::int64_t>(1000 + i), i % 2 ? alice : bob, "skip", fmt::format("to {}", i)}));
+  f.reopen();
+  s.rebind(f.store());
+  auto record = s.load_session(k);
+  REQUIRE(*record);
+  const auto& actions = (*record)->actions;
+  REQUIRE(actions.size() == limit);
+  CHECK(actions.front() == storage::session_action{1003, alice, "skip", "to 3"});
+  CHECK(actions.back() == storage::session_action{static_cast<std::int64_t>(1000 + limit + 2), bob, "skip",
+                                                  fmt::format("to {}", limit + 2)});
+  auto all = s.load_sessions("alpha");
+  REQUIRE(all->size() == 1);
+  CHECK(all->front().actions == actions);
+  REQUIRE(s.delete_session(k));
+  REQUIRE(s.save_state(k, {{"active", false}}));  // the same channel again: a new session, no history
+  CHECK((*s.load_session(k))->actions.empty());
 }
 
 HANABI_STORE_CASE("the journal accepts only the next versions and replays after a snapshot") {

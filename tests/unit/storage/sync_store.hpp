@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -92,6 +93,15 @@ class sync_store {
   }
   result<void> save_user(storage::user_settings s) {
     return call<void>([&](auto h) { store_->async_save_user(std::move(s), diag_, std::move(h)); });
+  }
+  result<std::map<user_id, int>> volumes() {
+    return call<std::map<user_id, int>>([&](auto h) { store_->async_load_volumes(diag_, std::move(h)); });
+  }
+  result<void> save_volume(user_id id, int volume) {
+    return call<void>([&](auto h) { store_->async_save_volume(id, volume, diag_, std::move(h)); });
+  }
+  result<void> add_action(const storage::session_key& k, storage::session_action a) {
+    return call<void>([&](auto h) { store_->async_add_action(k, std::move(a), diag_, std::move(h)); });
   }
   result<void> add_history(storage::history_entry e) {
     return call<void>([&](auto h) { store_->async_add_history(std::move(e), diag_, std::move(h)); });
