@@ -27,6 +27,7 @@ TEST_CASE("/connect brings the bot, choosing the bot is for the owner, /bots and
   env.command(R"(/play query:"fake:track:a" user:11)");
   REQUIRE(env.run_until([&] { return env.playing() == "a"; }));
   auto nodes = env.command("/nodes user:12");
+  INFO(nodes);
   CHECK(contains(nodes, "fake: 🟢 up · 1 player"));
   CHECK(contains(nodes, "penalty"));
 }
