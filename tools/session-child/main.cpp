@@ -6,6 +6,7 @@
 //                        --node URL --password P
 //                        [--search-prefix ytsearch:] [--passthrough PREFIX]...
 //                        [--store PATH] [--orphan-grace MS] [--keep-playing]
+//                        [--state-event-interval-ms MS]   (session_host_config::state_event_interval)
 //
 // --store keeps the child's sessions across a crash (docs/STORAGE.md, Recovery): every session it
 // creates is persisted into that SQLite file under its --name; at start it resumes its stored
@@ -64,13 +65,15 @@ struct options {
   std::vector<std::string> passthrough;
   std::string store;
   orphan_policy orphan{};
+  std::chrono::milliseconds state_event_interval = session_host_config{}.state_event_interval;
 };
 
 int usage() {
   fmt::print(stderr,
              "usage: hanabi-session-child --parent HOST:PORT --token T --name N --bot-id ID --node URL --password P\n"
              "                            [--search-prefix PREFIX] [--passthrough PREFIX]...\n"
-             "                            [--store PATH] [--orphan-grace MS] [--keep-playing]\n");
+             "                            [--store PATH] [--orphan-grace MS] [--keep-playing]\n"
+             "                            [--state-event-interval-ms MS]\n");
   return 2;
 }
 
@@ -123,6 +126,8 @@ std::optional<options> parse(int argc, char** argv) {
       o.store = value;
     } else if (key == "--orphan-grace") {
       if (!parse_ms(value, o.orphan.grace)) return std::nullopt;
+    } else if (key == "--state-event-interval-ms") {
+      if (!parse_ms(value, o.state_event_interval)) return std::nullopt;
     } else {
       return std::nullopt;
     }
@@ -325,7 +330,7 @@ int main(int argc, char** argv) {
   if (!bot.open_store()) return 1;
 
   session_host host([&bot](const session_request& r, session_factory_handler done) { bot.make_session(r, std::move(done)); },
-                    session_host_config{o->name, log});
+                    session_host_config{o->name, log, o->state_event_interval});
   // A parent gone for the grace: leave voice (the sessions end) and exit.
   parent_watchdog watchdog(io.get_executor(), o->orphan, [&bot, &log] {
     log.warn("the parent stayed away: leaving");

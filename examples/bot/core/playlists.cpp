@@ -13,8 +13,10 @@
 namespace bot {
 namespace {
 
-// How many entries /playlist show lists; Discord caps an embed's description at 4,096 characters.
+// How many entries /playlist show lists, within Discord's 4,096 characters of an embed's description
+// (counted in bytes here, which are never fewer; room is left for the "… and N more" line).
 constexpr std::size_t shown_entries = 25;
+constexpr std::size_t description_budget = 4000;
 
 const std::string* option(const command_options& o, const std::string& key) {
   auto it = o.find(key);
@@ -34,6 +36,7 @@ std::string whose(const playlist_ref& ref, hanabi::user_id actor) {
 std::string as_sentence(const hanabi::failure& f) {
   auto text = f.diag.best_message();
   if (text.empty()) text = f.code.message();
+  if (text.empty()) return "Something went wrong with the playlist.";
   text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
   if (text.back() != '.') text += '.';
   return text;
@@ -134,9 +137,13 @@ message render_playlist(const hanabi::storage::playlist& p) {
   e.footer = fmt::format("{} · {} track{} · by <@{}>", hanabi::storage::to_string(p.visibility), p.entries.size(),
                          p.entries.size() == 1 ? "" : "s", p.owner.value());
   if (!p.description.empty()) e.description = p.description + "\n";
-  for (std::size_t i = 0; i < p.entries.size() && i < shown_entries; ++i)
-    e.description += fmt::format("{}. {}{}\n", i + 1, p.entries[i].title, segment_text(p.entries[i]));
-  if (p.entries.size() > shown_entries) e.description += fmt::format("… and {} more\n", p.entries.size() - shown_entries);
+  std::size_t shown = 0;
+  for (; shown < p.entries.size() && shown < shown_entries; ++shown) {
+    auto line = fmt::format("{}. {}{}\n", shown + 1, p.entries[shown].title, segment_text(p.entries[shown]));
+    if (e.description.size() + line.size() > description_budget) break;
+    e.description += line;
+  }
+  if (shown < p.entries.size()) e.description += fmt::format("… and {} more\n", p.entries.size() - shown);
   if (p.entries.empty()) e.description += "No tracks yet: add one with /playlist add.\n";
   e.description.pop_back();
   return message{"", {std::move(e)}, {}, true, {}};
@@ -147,10 +154,16 @@ message render_playlist_list(const std::vector<hanabi::storage::playlist_summary
   embed e;
   e.color = colors::info;
   e.title = own ? "Your playlists" : fmt::format("Public playlists of <@{}>", owner.value());
-  for (const auto& p : list)
-    e.description += fmt::format("**{}** · {} track{} · {}{}\n", p.name, p.entry_count, p.entry_count == 1 ? "" : "s",
-                                 hanabi::storage::to_string(p.visibility),
-                                 p.description.empty() ? "" : fmt::format(" — {}", p.description));
+  std::size_t shown = 0;
+  for (; shown < list.size(); ++shown) {
+    const auto& p = list[shown];
+    auto line = fmt::format("**{}** · {} track{} · {}{}\n", p.name, p.entry_count, p.entry_count == 1 ? "" : "s",
+                            hanabi::storage::to_string(p.visibility),
+                            p.description.empty() ? "" : fmt::format(" — {}", p.description));
+    if (e.description.size() + line.size() > description_budget) break;
+    e.description += line;
+  }
+  if (shown < list.size()) e.description += fmt::format("… and {} more\n", list.size() - shown);
   if (list.empty()) e.description = own ? "You have no playlists: create one with /playlist create." : "None.\n";
   if (e.description.back() == '\n') e.description.pop_back();
   return message{"", {std::move(e)}, {}, true, {}};

@@ -37,12 +37,23 @@ embed results_embed(const std::vector<hanabi::protocol::track>& results) {
   return e;
 }
 
+// At most `limit` characters, cut between two UTF-8 sequences (a cut inside one would make the
+// whole message invalid JSON for Discord).
+std::string clip(std::string_view text, std::size_t limit) {
+  std::size_t characters = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool starts_character = (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+    if (starts_character && characters++ == limit) return std::string(text.substr(0, i));
+  }
+  return std::string(text);
+}
+
 select_menu results_menu(std::uint64_t id, const std::vector<hanabi::protocol::track>& results) {
   select_menu menu{search_menu_id(id), "Pick a track", {}, false};
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& info = results[i].info;
     // Discord caps option labels and descriptions at 100 characters.
-    menu.options.push_back({std::to_string(i + 1), info.title.substr(0, 100), info.author.substr(0, 100)});
+    menu.options.push_back({std::to_string(i + 1), clip(info.title, 100), clip(info.author, 100)});
   }
   return menu;
 }

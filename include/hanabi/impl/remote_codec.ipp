@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
 #include <limits>
 #include <type_traits>
 
@@ -19,7 +20,7 @@ using nlohmann::json;
 // Reads fields of one JSON object without exceptions; the first problem is kept.
 class field_reader {
  public:
-  explicit field_reader(const json& obj) : obj_(obj) {}
+  explicit field_reader(json& obj) : obj_(obj) {}
 
   bool ok() const noexcept { return problem_.empty(); }
   failure take_failure() { return failure{error::malformed_message, std::move(problem_)}; }
@@ -27,6 +28,12 @@ class field_reader {
   const json* find(const char* key) const {
     auto it = obj_.find(key);
     return it == obj_.end() ? nullptr : &*it;
+  }
+
+  /// Moves the value of `key` out, or gives `absent` (args, result, payload: handed on whole, so not copied).
+  json take(const char* key, json absent = nullptr) {
+    auto it = obj_.find(key);
+    return it == obj_.end() ? std::move(absent) : std::move(*it);
   }
 
   std::string string(const char* key) {
@@ -90,7 +97,7 @@ class field_reader {
   }
   void fail_type(const char* key, const char* expected) { fail(fmt::format("field '{}' must be {}", key, expected)); }
 
-  const json& obj_;
+  json& obj_;
   std::string problem_;
 };
 
@@ -158,7 +165,7 @@ inline result<message> decode_request(field_reader& r) {
   m.id = r.positive_id("id");
   m.op = r.string("op");
   if (r.find("timeout_ms")) m.timeout = std::chrono::milliseconds(r.unsigned_int("timeout_ms"));
-  if (const json* args = r.find("args")) m.args = *args;
+  m.args = r.take("args", json::object());
   if (!r.ok()) return r.take_failure();
   if (m.op.empty()) return failure{error::malformed_message, "field 'op' must not be empty"};
   return message{std::move(m)};
@@ -175,12 +182,13 @@ inline result<message> decode_response(field_reader& r) {
     if (!err->is_object()) {
       r.fail("field 'error' must be an object");
     } else {
-      field_reader er(*err);
+      json error_object = r.take("error");
+      field_reader er(error_object);
       m.error = er.error_object("code", "message");
       if (!er.ok()) r.fail(er.take_failure().diag.client_message());
     }
   }
-  if (res) m.result = *res;
+  if (res) m.result = r.take("result");
   if (!r.ok()) return r.take_failure();
   return message{std::move(m)};
 }
@@ -188,7 +196,7 @@ inline result<message> decode_response(field_reader& r) {
 inline result<message> decode_event(field_reader& r) {
   event m;
   m.op = r.string("op");
-  if (const json* p = r.find("payload")) m.payload = *p;
+  m.payload = r.take("payload", json::object());
   if (!r.ok()) return r.take_failure();
   if (m.op.empty()) return failure{error::malformed_message, "field 'op' must not be empty"};
   return message{std::move(m)};
@@ -218,9 +226,47 @@ inline result<message> decode_error_notice(field_reader& r) {
 
 }  // namespace detail
 
+namespace detail {
+
+inline void append_json(std::string& out, const json& j) {
+  out += j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Request, response and event frames carry the command's data (args, result, payload). They are
+// written around its dump, in the order nlohmann would write the whole object (keys sorted),
+// rather than built as a tree first: building would deep-copy the data only to dump it.
+inline std::string frame_text(const request& m) {
+  std::string out = R"({"args":)";
+  append_json(out, m.args);
+  fmt::format_to(std::back_inserter(out), R"(,"id":{},"op":)", m.id);
+  append_json(out, json(m.op));
+  fmt::format_to(std::back_inserter(out), R"(,"timeout_ms":{},"type":"request"}})", m.timeout.count());
+  return out;
+}
+inline std::string frame_text(const response& m) {
+  if (m.error) return to_json(m).dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out = fmt::format(R"({{"id":{},"result":)", m.id);
+  append_json(out, m.result);
+  out += R"(,"type":"response"})";
+  return out;
+}
+inline std::string frame_text(const event& m) {
+  std::string out = R"({"op":)";
+  append_json(out, json(m.op));
+  out += R"(,"payload":)";
+  append_json(out, m.payload);
+  out += R"(,"type":"event"})";
+  return out;
+}
+template <class M>
+std::string frame_text(const M& m) {
+  return to_json(m).dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace detail
+
 HANABI_DECL std::string encode(const message& m) {
-  auto j = std::visit([](const auto& v) { return detail::to_json(v); }, m);
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return std::visit([](const auto& v) { return detail::frame_text(v); }, m);
 }
 
 HANABI_DECL result<message> decode(std::string_view frame) {

@@ -8,7 +8,6 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
@@ -86,11 +85,13 @@ void remote_link::on_read(error_code ec) {
     flush();
     return finish(ec);
   }
-  auto frame = beast::buffers_to_string(buffer_.data());
+  // A flat buffer holds the frame in one piece: the core reads it in place.
+  auto data = buffer_.data();
+  fsm_.on_frame(std::string_view(static_cast<const char*>(data.data()), data.size()), remote_clock::now());
   buffer_.consume(buffer_.size());
-  fsm_.on_frame(frame, remote_clock::now());
-  if (fsm_.state() != remote_state::closed) read();
+  // The frame's completions and answers first: re-arming the read tries the socket once more.
   flush();
+  if (fsm_.state() != remote_state::closed && !finished_) read();
 }
 
 HANABI_DECL void remote_link::request(std::string op, nlohmann::json args, std::chrono::milliseconds timeout,

@@ -6,9 +6,11 @@
 #include <hanabi/session/session_host.hpp>
 
 #include <boost/asio/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <mutex>
@@ -30,10 +32,103 @@ inline void reply_failure(const remote::responder& reply, const failure& f) {
   reply.fail(wire_error(f.code), f.diag.best_message());
 }
 
-/// Completes a session call by answering the parent's request.
+/// One session's `state_changed` events on their way upstream (session_host.hpp): only the newest
+/// state is held; it goes after the answer of the command that changed it, at most once per
+/// interval, and a timer sends what no answer took one interval after the change.
+class state_outbox : public std::enable_shared_from_this<state_outbox> {
+ public:
+  using clock = std::chrono::steady_clock;
+  using send_fn = std::function<void(const session_address&, session_state)>;
+
+  state_outbox(asio::any_io_executor ex, std::chrono::milliseconds interval, send_fn send)
+      : timer_(std::move(ex)), interval_(interval), send_(std::move(send)) {}
+
+  /// Holds the newest state of the session at `where` (with a 0 interval, sends it at once).
+  void hold(const session_address& where, session_state state) {
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_) return;
+      held_ = held{where, std::move(state)};
+      if (interval_.count() > 0) return arm_at(clock::now() + interval_);
+    }
+    send_held();
+  }
+
+  /// A command's answer went out: the state it caused follows, unless one went less than an interval ago.
+  void after_answer() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!held_ || clock::now() < last_sent_ + interval_) return;
+    }
+    send_held();
+  }
+
+  /// Sends the held state now: another event of the session follows, and must not overtake it.
+  void send_held() {
+    std::optional<held> h;
+    {
+      std::lock_guard lock(mutex_);
+      h.swap(held_);
+      if (h) last_sent_ = clock::now();
+    }
+    if (h) send_(h->where, std::move(h->state));
+  }
+
+  /// The session ended: nothing more goes out.
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    held_.reset();
+    timer_.cancel();
+  }
+
+ private:
+  struct held {
+    session_address where;
+    session_state state;
+  };
+
+  // Needs mutex_. At most one wait is outstanding; a wait that finds the interval not yet over re-arms.
+  void arm_at(clock::time_point due) {
+    if (armed_) return;
+    armed_ = true;
+    timer_.expires_at(due);
+    timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec) self->on_timer();
+    });
+  }
+
+  void on_timer() {
+    {
+      std::lock_guard lock(mutex_);
+      armed_ = false;
+      if (closed_ || !held_) return;
+      if (auto due = last_sent_ + interval_; clock::now() < due) return arm_at(due);
+    }
+    send_held();
+  }
+
+  std::mutex mutex_;  // Guards everything below; never held while sending.
+  asio::steady_timer timer_;
+  std::chrono::milliseconds interval_;
+  send_fn send_;
+  std::optional<held> held_;
+  clock::time_point last_sent_{};
+  bool armed_ = false;
+  bool closed_ = false;
+};
+
+/// A session the host holds, with its state events' outbox.
+struct held_session {
+  std::shared_ptr<session> s;
+  std::shared_ptr<state_outbox> states;
+};
+
+/// Completes a session call by answering the parent's request; the state the call changed follows.
 struct session_reply {
   remote::responder reply;
   std::shared_ptr<diagnostics> diag;
+  std::shared_ptr<state_outbox> states;
 
   void operator()(error_code ec) const { finish(ec, wire::no_result{}); }
   template <class R>
@@ -44,9 +139,13 @@ struct session_reply {
  private:
   template <class R>
   void finish(error_code ec, const R& value) const {
-    if (!ec) return reply.ok(wire::encode_result(value));
-    auto message = diag->best_message();
-    reply.fail(wire_error(ec), message.empty() ? ec.message() : message);
+    if (!ec) {
+      reply.ok(wire::encode_result(value));
+    } else {
+      auto message = diag->best_message();
+      reply.fail(wire_error(ec), message.empty() ? ec.message() : message);
+    }
+    if (states) states->after_answer();
   }
 };
 
@@ -60,13 +159,13 @@ class session_host_state : public std::enable_shared_from_this<session_host_stat
     upstream_ = std::move(send);
   }
 
-  std::shared_ptr<session> find(channel_id voice) const {
+  held_session find(channel_id voice) const {
     std::lock_guard lock(mutex_);
     auto it = sessions_.find(voice);
-    return it == sessions_.end() ? nullptr : it->second.s;
+    return it == sessions_.end() ? held_session{} : it->second.held;
   }
 
-  using opened_handler = std::function<void(result<std::pair<std::shared_ptr<session>, bool>>)>;
+  using opened_handler = std::function<void(result<std::pair<held_session, bool>>)>;
 
   /// Completes `done` with the session at the request's address: the one already there, or a new
   /// one from the factory (the bool says which), or bot_busy when this bot holds (or is opening)
@@ -75,9 +174,9 @@ class session_host_state : public std::enable_shared_from_this<session_host_stat
     {
       std::unique_lock lock(mutex_);
       if (auto it = sessions_.find(r.address.voice); it != sessions_.end()) {
-        auto s = it->second.s;
+        auto held = it->second.held;
         lock.unlock();
-        return done(std::pair{s, false});
+        return done(std::pair{std::move(held), false});
       }
       if (auto busy = voice_in(r.address.guild); busy || opening_.contains(r.address.guild)) {
         lock.unlock();
@@ -103,29 +202,38 @@ class session_host_state : public std::enable_shared_from_this<session_host_stat
     }
     if (!made) return done(made.error());
     auto s = *made;
-    auto sub = s->subscribe([weak = weak_from_this(), raw = s.get()](const session_event& e) {
-      if (auto self = weak.lock()) self->on_event(raw, e);
+    auto states = std::make_shared<state_outbox>(
+        s->get_executor(), config_.state_event_interval,
+        [weak = weak_from_this()](const session_address& where, session_state state) {
+          if (auto self = weak.lock()) self->send_state(where, std::move(state));
+        });
+    auto sub = s->subscribe([weak = weak_from_this(), raw = s.get(), states](const session_event& e) {
+      if (auto self = weak.lock()) self->on_event(raw, *states, e);
     });
+    held_session held{s, std::move(states)};
     {
       std::lock_guard lock(mutex_);
       opening_.erase(r.address.guild);
-      sessions_.emplace(r.address.voice, entry{s, std::move(sub)});
+      sessions_.emplace(r.address.voice, entry{held, std::move(sub)});
     }
-    done(std::pair{s, true});
+    done(std::pair{std::move(held), true});
   }
 
   /// Drops the session (its connect failed, or it closed); its subscription ends outside the lock.
   void forget(const session* s) {
     session_subscription ended;
+    std::shared_ptr<state_outbox> states;
     {
       std::lock_guard lock(mutex_);
       for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-        if (it->second.s.get() != s) continue;
+        if (it->second.held.s.get() != s) continue;
         ended = std::move(it->second.sub);
+        states = std::move(it->second.held.states);
         sessions_.erase(it);
         break;
       }
     }
+    if (states) states->close();
   }
 
   bool busy_in(guild_id g) const {
@@ -136,40 +244,45 @@ class session_host_state : public std::enable_shared_from_this<session_host_stat
   std::vector<std::shared_ptr<session>> all() const {
     std::lock_guard lock(mutex_);
     std::vector<std::shared_ptr<session>> out;
-    for (const auto& [voice, e] : sessions_) out.push_back(e.s);
+    for (const auto& [voice, e] : sessions_) out.push_back(e.held.s);
     return out;
   }
 
   void close() {
     std::map<channel_id, entry> ended;
-    std::lock_guard lock(mutex_);
-    upstream_ = nullptr;
-    ended.swap(sessions_);
+    {
+      std::lock_guard lock(mutex_);
+      upstream_ = nullptr;
+      ended.swap(sessions_);
+    }
+    for (auto& [voice, e] : ended) e.held.states->close();
   }
 
   const logger& log() const noexcept { return config_.log; }
 
  private:
   struct entry {
-    std::shared_ptr<session> s;
+    held_session held;
     session_subscription sub;
   };
 
   // Needs mutex_.
   std::optional<channel_id> voice_in(guild_id g) const {
     for (const auto& [voice, e] : sessions_)
-      if (e.s->address().guild == g) return voice;
+      if (e.held.s->address().guild == g) return voice;
     return std::nullopt;
   }
 
   /// Sends a session's event upstream; a closed session is forgotten first, so a connect that
   /// follows is served by a new session.
-  void on_event(const session* s, const session_event& e) {
+  void on_event(const session* s, state_outbox& states, const session_event& e) {
     session_address where = s->address();
+    if (const auto* st = std::get_if<session_events::state_changed>(&e)) return states.hold(where, st->state);
+    states.send_held();
     if (const auto* moved = std::get_if<session_events::channel_moved>(&e)) {
       where.voice = moved->from;  // The parent still knows it by its old channel.
       std::lock_guard lock(mutex_);
-      if (auto it = sessions_.find(moved->from); it != sessions_.end() && it->second.s.get() == s) {
+      if (auto it = sessions_.find(moved->from); it != sessions_.end() && it->second.held.s.get() == s) {
         auto node = sessions_.extract(it);
         node.key() = moved->to;
         sessions_.insert(std::move(node));
@@ -181,6 +294,11 @@ class session_host_state : public std::enable_shared_from_this<session_host_stat
                                                                 {"detail", closed->detail}},
                                                                where));
     }
+    send(wire::ev_session_event, wire::with_address({{"event", to_json_value(e)}}, where));
+  }
+
+  void send_state(const session_address& where, session_state state) {
+    session_event e = session_events::state_changed{std::move(state)};
     send(wire::ev_session_event, wire::with_address({{"event", to_json_value(e)}}, where));
   }
 
@@ -245,12 +363,13 @@ remote::request_handler serve_session_op(std::weak_ptr<session_host_state> weak,
     auto where = wire::address_of(args);
     if (!where) return reply_failure(reply, where.error());
     auto host = weak.lock();
-    auto s = host ? host->find(where->voice) : nullptr;
-    if (!s) return reply.fail(error::no_session, fmt::format("there is no session in voice channel {}", where->voice));
+    auto held = host ? host->find(where->voice) : held_session{};
+    if (!held.s)
+      return reply.fail(error::no_session, fmt::format("there is no session in voice channel {}", where->voice));
     auto a = decode_args<Args>(args);
     if (!a) return reply_failure(reply, a.error());
     auto d = std::make_shared<diagnostics>();
-    call(*s, std::move(*a), *d, session_reply{reply, d});
+    call(*held.s, std::move(*a), *d, session_reply{reply, d, std::move(held.states)});
   };
 }
 
@@ -286,11 +405,12 @@ void session_host::serve(remote::link_handlers& h) {
     if (!a) return detail::reply_failure(reply, a.error());
     auto host = weak.lock();
     if (!host) return reply.fail(error::no_session, "the session host has stopped");
-    host->open(*request, [weak, a = *a, reply](result<std::pair<std::shared_ptr<session>, bool>> opened) {
+    host->open(*request, [weak, a = *a, reply](result<std::pair<detail::held_session, bool>> opened) {
       if (!opened) return detail::reply_failure(reply, opened.error());
-      auto [s, created] = *opened;
+      auto [held, created] = *opened;
+      auto s = held.s;
       auto d = std::make_shared<diagnostics>();
-      s->async_connect(a, *d, [weak, s = s, created = created, done = session_reply{reply, d}](error_code ec, session_state st) {
+      s->async_connect(a, *d, [weak, s, created = created, done = session_reply{reply, d, held.states}](error_code ec, session_state st) {
         if (ec && created)
           if (auto host = weak.lock()) host->forget(s.get());
         done(ec, std::move(st));

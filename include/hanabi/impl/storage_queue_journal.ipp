@@ -9,7 +9,6 @@
 #include <boost/asio/prefer.hpp>
 
 #include <cstddef>
-#include <iterator>
 #include <type_traits>
 #include <variant>
 
@@ -39,17 +38,21 @@ inline constexpr std::size_t index_of = change_index<T>::value;
 }  // namespace
 
 HANABI_DECL void flat_event_batch::add(const queue_event& e) {
-  flat_event f{e.version, e.rng_state, e.change.index()};
+  // Built in place, and numbers pushed one by one: most events carry one position or none.
+  auto& f = events_.emplace_back(flat_event{e.version, e.rng_state, e.change.index()});
+  const auto push_numbers = [this](const std::vector<std::size_t>& numbers) {
+    for (const auto n : numbers) numbers_.push_back(n);
+  };
   std::visit(overloaded{
                  [&](const queue_change::inserted& c) {
-                   numbers_.insert(numbers_.end(), c.positions.begin(), c.positions.end());
-                   items_.insert(items_.end(), c.items.begin(), c.items.end());
+                   push_numbers(c.positions);
+                   for (const auto& item : c.items) items_.push_back(flatten(item));
                  },
-                 [&](const queue_change::removed& c) { numbers_.insert(numbers_.end(), c.positions.begin(), c.positions.end()); },
+                 [&](const queue_change::removed& c) { push_numbers(c.positions); },
                  [&](const queue_change::moved& c) { f.scalars[0] = c.from, f.scalars[1] = c.count, f.scalars[2] = c.to; },
                  [&](const queue_change::swapped& c) { f.scalars[0] = c.a, f.scalars[1] = c.b; },
                  [&](const queue_change::reordered& c) {
-                   numbers_.insert(numbers_.end(), c.order.begin(), c.order.end());
+                   push_numbers(c.order);
                    f.flag = c.by_shuffle;
                  },
                  [&](const queue_change::cleared& c) { f.flag = c.upcoming_only; },
@@ -59,7 +62,31 @@ HANABI_DECL void flat_event_batch::add(const queue_event& e) {
              e.change);
   f.numbers_end = numbers_.size();
   f.items_end = items_.size();
-  events_.push_back(f);
+}
+
+HANABI_DECL flat_event_batch::flat_item flat_event_batch::flatten(const queue_item& item) {
+  flat_item f{item.track, item.requester, item.start_time, item.end_time, item.added_at, item.id, item.volume, {}};
+  if (!item.filters.is_null() || !item.user_data.is_null()) {
+    f.overrides = overrides_.size();
+    overrides_.emplace_back(item.filters, item.user_data);
+  }
+  return f;
+}
+
+HANABI_DECL queue_item flat_event_batch::rebuild(flat_item& f) {
+  queue_item item;
+  item.track = std::move(f.track);
+  item.requester = f.requester;
+  item.start_time = f.start_time;
+  item.end_time = f.end_time;
+  item.volume = f.volume;
+  if (f.overrides) {
+    item.filters = std::move(overrides_[*f.overrides].first);
+    item.user_data = std::move(overrides_[*f.overrides].second);
+  }
+  item.added_at = f.added_at;
+  item.id = f.id;
+  return item;
 }
 
 HANABI_DECL std::vector<queue_event> flat_event_batch::take() {
@@ -81,10 +108,13 @@ HANABI_DECL queue_event flat_event_batch::rebuild(const flat_event& f, std::size
   const auto& s = f.scalars;
   queue_event e{f.version, f.rng_state, {}};
   switch (f.type) {
-    case index_of<queue_change::inserted>:
-      e.change = queue_change::inserted{std::move(numbers), {std::make_move_iterator(begin(items_, items_begin)),
-                                                             std::make_move_iterator(begin(items_, f.items_end))}};
+    case index_of<queue_change::inserted>: {
+      std::vector<queue_item> items;
+      items.reserve(f.items_end - items_begin);
+      for (auto i = items_begin; i < f.items_end; ++i) items.push_back(rebuild(items_[i]));
+      e.change = queue_change::inserted{std::move(numbers), std::move(items)};
       break;
+    }
     case index_of<queue_change::removed>: e.change = queue_change::removed{std::move(numbers)}; break;
     case index_of<queue_change::moved>: e.change = queue_change::moved{s[0], s[1], s[2]}; break;
     case index_of<queue_change::swapped>: e.change = queue_change::swapped{s[0], s[1]}; break;

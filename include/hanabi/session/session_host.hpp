@@ -19,6 +19,12 @@
 // is forgotten and reported upstream as `session_closed`, so the parent drops its
 // RemoteSession; its other events go upstream as `session_event`.
 //
+// A session's `state_changed` events are snapshots, each superseding the one before, so the host
+// sends the newest one only: right after the answer of the command that caused it (the answer
+// goes first, so the caller is not kept waiting on the event's encoding), at most once per
+// `state_event_interval`; a timer sends what no answer took. Other events go at once, after any
+// state still held, so a session's events keep their order.
+//
 // Threading: every member is thread-safe. The op handlers run on the link's strand and only
 // start the session's call (which completes on the session's executor), so a slow session never
 // blocks the link. The host's mutex guards its map only, never a call.
@@ -67,6 +73,9 @@ struct session_host_config {
   /// This bot's configured name (logs).
   std::string bot;
   logger log;
+  /// Least time between two `state_changed` events of one session sent upstream; the newest state
+  /// is always sent, at the latest this long after the previous one. 0 sends every state at once.
+  std::chrono::milliseconds state_event_interval{50};
 };
 
 class session_host {

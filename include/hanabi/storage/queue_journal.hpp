@@ -49,6 +49,7 @@
 #include <mutex>
 #include <thread>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace hanabi::detail {
@@ -82,11 +83,13 @@ class flat_event_batch {
     events_.clear();
     numbers_.clear();
     items_.clear();
+    overrides_.clear();
   }
   void swap(flat_event_batch& other) noexcept {
     events_.swap(other.events_);
     numbers_.swap(other.numbers_);
     items_.swap(other.items_);
+    overrides_.swap(other.overrides_);
   }
 
  private:
@@ -100,11 +103,27 @@ class flat_event_batch {
     std::size_t items_end = 0;     // its items end here in items_
   };
 
+  // An item without its JSON overrides (filters, user data): they are rare, and copying even a null JSON
+  // value costs more than the rest of the item, so they go to overrides_ only when set.
+  struct flat_item {
+    std::shared_ptr<const queued_track> track;
+    user_id requester;
+    std::int64_t start_time = 0;
+    std::int64_t end_time = 0;
+    std::int64_t added_at = 0;
+    std::uint64_t id = 0;
+    std::optional<std::uint16_t> volume;
+    std::optional<std::size_t> overrides;  // index of its {filters, user data} in overrides_
+  };
+
+  HANABI_DECL flat_item flatten(const queue_item& item);
+  HANABI_DECL queue_item rebuild(flat_item& f);
   HANABI_DECL queue_event rebuild(const flat_event& f, std::size_t numbers_begin, std::size_t items_begin);
 
   std::vector<flat_event> events_;
   std::vector<std::size_t> numbers_;
-  std::vector<queue_item> items_;
+  std::vector<flat_item> items_;
+  std::vector<std::pair<nlohmann::json, nlohmann::json>> overrides_;
 };
 
 /// The journal's shared state: kept alive by the journal, the queue's listener and the write in flight.

@@ -174,3 +174,21 @@ TEST_CASE("the now-playing message is refreshed on its interval, edited in place
   // Still the one message: edited, never posted again.
   CHECK_FALSE(contains(env.printed, "message 2 in"));
 }
+
+TEST_CASE("/repeat one replays the track at the node, /repeat all wraps to the first, off ends the queue") {
+  parent_env env;
+  env.command(R"(/play query:"fake:track:a:1500" user:11 voice:101)");
+  env.command(R"(/play query:"fake:track:b:1500" user:11)");
+  CHECK(contains(env.command("/repeat mode:one user:11"), "Repeat: one."));
+  REQUIRE(env.run_until([&] { auto p = env.player(); return p && env.playing() == "a" && p->position > 1000; }));
+  // Past its end it starts over: same track, back near the start.
+  REQUIRE(env.run_until([&] { auto p = env.player(); return p && env.playing() == "a" && p->position < 500; }));
+  CHECK(contains(env.command("/repeat mode:all user:11"), "Repeat: all."));
+  REQUIRE(env.run_until([&] { return env.playing() == "b"; }));
+  REQUIRE(env.run_until([&] { return env.playing() == "a"; }));  // wrapped
+  CHECK(contains(env.command("/repeat mode:off user:11"), "Repeat: off."));
+  REQUIRE(env.run_until([&] { return env.playing() == "b"; }));
+  REQUIRE(env.run_until([&] { auto p = env.player(); return p && !p->track; }));  // the queue ended on b
+  CHECK(contains(env.command("/repeat mode:twice user:11"), "`twice` is not a repeat mode"));
+  CHECK(contains(env.command("/history user:11"), "repeat"));
+}

@@ -75,6 +75,13 @@ TEST_CASE("search menus: their custom ids, the pick, and the closed form") {
   CHECK(menu.options == std::vector<select_option>{{"1", "a", "someone"}, {"2", "b", "someone"}});
   CHECK_FALSE(menu.disabled);
   CHECK(render_search(4, results, 500ms).content == "Pick one within 500 ms:");
+  // Labels are cut to Discord's 100 characters, never inside a UTF-8 sequence.
+  std::string long_title;
+  for (int i = 0; i < 60; ++i) long_title += "花火";  // 120 characters of 3 bytes
+  auto long_one = track_named("x");
+  long_one.info.title = long_title;
+  const auto& clipped = std::get<select_menu>(render_search(5, {long_one}, 30s).rows.at(0).components.at(0));
+  CHECK(clipped.options.at(0).label == long_title.substr(0, 300));
 
   auto closed = render_search_closed(4, results, "Picked **b**.");
   CHECK(closed.content == "Picked **b**.");
@@ -168,6 +175,14 @@ TEST_CASE("playlists render: entries with segments, listings, and the export fil
   CHECK(shown.ephemeral);
   CHECK(shown.embeds.at(0).description == "1. first [0:30–2:45]\n2. second");
   CHECK(shown.embeds.at(0).footer == "private · 2 tracks · by <@11>");
+
+  // Long titles: the listing stops within Discord's 4,096 characters and says how many are left.
+  hanabi::storage::playlist big;
+  big.name = "big";
+  for (int i = 0; i < 30; ++i) big.entries.push_back({"s", std::to_string(i) + std::string(250, 'x'), std::nullopt, std::nullopt, std::nullopt});
+  const auto& listing = render_playlist(big).embeds.at(0).description;
+  CHECK(listing.size() <= 4096);
+  CHECK(listing.ends_with("… and 15 more"));
 
   std::vector<hanabi::storage::playlist_summary> list{{1, alice, "chill", "", hanabi::storage::visibility::private_, 2},
                                                       {2, alice, "pub", "for all", hanabi::storage::visibility::public_, 1}};
