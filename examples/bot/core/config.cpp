@@ -210,6 +210,7 @@ bot_config read_config(const toml::table& root, const std::filesystem::path& pat
   std::set<std::string> bot_names{c.parent.name};
   for_each_table(top, "children", file, [&](table_reader& r) {
     c.children.push_back(read_account(r));
+    c.children.back().spawn = r.optional_bool("spawn").value_or(true);
     if (!bot_names.insert(c.children.back().name).second)
       reject(errc::config_invalid_value, r.where(*r.find("name")), r.key("name"), "is used by another bot");
   });
@@ -240,6 +241,7 @@ bot_config read_config(const toml::table& root, const std::filesystem::path& pat
     c.control.address = r.optional_string("address").value_or(c.control.address);
     c.control.port = static_cast<std::uint16_t>(r.optional_integer("port", 1, 65535).value_or(c.control.port));
     c.control.secret_env = r.env("secret_env");
+    c.control.orphan_grace = std::chrono::seconds(r.optional_integer("orphan_grace", 1, 86400).value_or(30));
     r.finish();
   }
 

@@ -63,6 +63,9 @@ struct env_ref {
 struct bot_account {
   std::string name;  ///< Unique, [a-z0-9_-]; how /connect and the logs name it.
   env_ref token_env;
+  /// A child only: the parent runs it (`hanabi-bot --child NAME`) and restarts it when it crashes.
+  /// False: it runs elsewhere (another host) and dials in by itself.
+  bool spawn = true;
 };
 
 /// One Lavalink node.
@@ -80,6 +83,8 @@ struct control_entry {
   std::string address = "127.0.0.1";
   std::uint16_t port = 7400;
   env_ref secret_env;
+  /// A child whose parent stays unreachable this long leaves voice and exits.
+  std::chrono::seconds orphan_grace{30};
 };
 
 struct bot_config {
@@ -92,11 +97,11 @@ struct bot_config {
   std::filesystem::path storage_path = "hanabi.db";  ///< Relative paths are relative to the config file.
   control_entry control;
   /// A session that plays nothing this long is disconnected; zero = never.
-  std::chrono::seconds inactivity_timeout{300};
+  std::chrono::milliseconds inactivity_timeout{std::chrono::seconds{300}};  ///< Whole seconds in the file.
   /// Members with this role may use the commands that act on everyone's tracks; none = everyone may.
   std::optional<std::uint64_t> dj_role;
   /// How often the now-playing message is refreshed while playing; at least 5 s (Discord rate limits).
-  std::chrono::seconds now_playing_interval{15};
+  std::chrono::milliseconds now_playing_interval{std::chrono::seconds{15}};  ///< Whole seconds in the file.
 
   /// The account called `name` (the parent or a child), or null.
   const bot_account* find_bot(std::string_view name) const;

@@ -36,20 +36,30 @@ hanabi::local_session_config local_sessions::session_config() const {
   return cfg;
 }
 
+// On the pool's strand. With a store, the session is restart-proof from its first event.
+hanabi::result<std::shared_ptr<hanabi::local_session>> local_sessions::make(hanabi::session_address where,
+                                                                           hanabi::local_session_config cfg) {
+  if (!options_.store) {
+    auto plain = hanabi::local_session::create(pool_, where, std::move(cfg));
+    if (plain) add(*plain);
+    return plain;
+  }
+  auto persisted = hanabi::create_persisted_session(pool_, *options_.store, where, std::move(cfg));
+  if (!persisted) return persisted.error();
+  add(persisted->session, persisted->persistence);
+  return persisted->session;
+}
+
 // On the pool's strand (local_session::create must run there).
 void local_sessions::create(hanabi::session_address where, hanabi::user_id by, hanabi::diagnostics& diag,
                             hanabi::session_handler<std::shared_ptr<hanabi::session>> handler) {
-  auto made = hanabi::local_session::create(pool_, where, session_config());
+  auto made = make(where, session_config());
   if (!made) {
     diag = made.error().diag;
     asio::post(pool_.get_executor(), asio::append(std::move(handler), made.error().code, std::shared_ptr<hanabi::session>{}));
     return;
   }
   auto session = *made;
-  {
-    std::lock_guard lock(mutex_);
-    by_guild_[where.guild] = session;
-  }
   session->async_connect({.by = by}, diag,
                          [session, ex = pool_.get_executor(), h = std::move(handler)](hanabi::error_code ec, hanabi::session_state) mutable {
                            if (ec) {
@@ -59,6 +69,27 @@ void local_sessions::create(hanabi::session_address where, hanabi::user_id by, h
                            // Through the handler's own executor: it may resume a coroutine.
                            asio::post(ex, asio::append(std::move(h), ec, std::shared_ptr<hanabi::session>(session)));
                          });
+}
+
+hanabi::session_factory local_sessions::host_factory(created_hook on_created) {
+  return [this, on_created = std::move(on_created)](const hanabi::session_request& r, hanabi::session_factory_handler done) {
+    asio::post(pool_.get_executor(), [this, r, on_created, done = std::move(done)]() mutable {
+      auto cfg = session_config();
+      cfg.lifetime = r.lifetime;
+      if (r.inactivity_timeout) cfg.inactivity_timeout = *r.inactivity_timeout;
+      if (r.paused_timeout) cfg.paused_timeout = *r.paused_timeout;
+      auto made = make(r.address, std::move(cfg));
+      if (!made) return std::move(done)(made.error());
+      if (on_created) on_created(*made, r);
+      std::move(done)(std::shared_ptr<hanabi::session>(*made));
+    });
+  };
+}
+
+void local_sessions::add(const std::shared_ptr<hanabi::local_session>& s, std::shared_ptr<hanabi::session_persistence> keeper) {
+  std::lock_guard lock(mutex_);
+  by_guild_[s->address().guild] = s;
+  if (keeper) keepers_[s->address().voice] = std::move(keeper);
 }
 
 std::shared_ptr<hanabi::local_session> local_sessions::find(hanabi::guild_id guild) {

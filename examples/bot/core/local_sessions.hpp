@@ -1,6 +1,10 @@
 // The sessions a bot process holds itself. It makes them (the local_session_factory a
-// hanabi::session_manager creates the parent's sessions with) and routes the bot's own voice
-// updates from its gateway to the session of their guild, and the sessions' op 4 to the gateway.
+// hanabi::session_manager creates the parent's sessions with, and the session_factory a child's
+// hanabi::session_host serves the parent with) and routes the bot's own voice updates from its
+// gateway to the session of their guild, and the sessions' op 4 to the gateway. With a store, the
+// sessions it makes are persisted (session_persistence) under the bot's name,
+// so that hanabi::async_recover brings them back after a crash; recovered sessions join through
+// add().
 //
 // Threading: factory() calls may come from any thread (they post to the pool's strand);
 // on_voice_state/on_voice_server may be called from any thread (local_session posts them to its
@@ -13,6 +17,9 @@
 #include <hanabi/logger.hpp>
 #include <hanabi/node/node_pool.hpp>
 #include <hanabi/session/local_session.hpp>
+#include <hanabi/session/persistence.hpp>
+#include <hanabi/session/recovery.hpp>
+#include <hanabi/session/session_host.hpp>
 #include <hanabi/session/session_manager.hpp>
 
 #include <chrono>
@@ -35,6 +42,8 @@ struct local_sessions_options {
   std::chrono::milliseconds inactivity_timeout{std::chrono::minutes{5}};
   /// Resolves queries (hanabi::load_tracks_from(node) for one node).
   hanabi::track_loader load_tracks;
+  /// Where the sessions it makes are persisted; null: they are not.
+  hanabi::storage::store* store = nullptr;
   hanabi::logger log = hanabi::logger::none();
 };
 
@@ -46,12 +55,23 @@ class local_sessions {
   /// way of making this bot's sessions.
   hanabi::local_session_factory factory();
 
+  /// Runs on the pool's strand for each session host_factory() made, before the parent hears of it.
+  using created_hook = std::function<void(const std::shared_ptr<hanabi::local_session>&, const hanabi::session_request&)>;
+  /// The factory of a child's session_host: a local_session as the parent asked (lifetime,
+  /// timeouts), persisted when there is a store.
+  hanabi::session_factory host_factory(created_hook on_created);
+
+  /// The config of this bot's sessions (for hanabi::recovery_config::session_config).
+  hanabi::local_session_config session_config() const;
+  /// Routes voice updates to a session made elsewhere (a recovered one), and keeps its persistence.
+  void add(const std::shared_ptr<hanabi::local_session>& s, std::shared_ptr<hanabi::session_persistence> keeper = {});
+
   /// The bot's own voice updates, from its gateway.
   void on_voice_state(const hanabi::voice_state_update& u);
   void on_voice_server(const hanabi::voice_server_update& u);
 
  private:
-  hanabi::local_session_config session_config() const;
+  hanabi::result<std::shared_ptr<hanabi::local_session>> make(hanabi::session_address where, hanabi::local_session_config cfg);
   void create(hanabi::session_address where, hanabi::user_id by, hanabi::diagnostics& diag,
               hanabi::session_handler<std::shared_ptr<hanabi::session>> handler);
   std::shared_ptr<hanabi::local_session> find(hanabi::guild_id guild);
@@ -59,8 +79,11 @@ class local_sessions {
   hanabi::node_pool& pool_;
   gateway& gateway_;
   local_sessions_options options_;
-  std::mutex mutex_;  // guards by_guild_ (voice updates arrive on the gateway's executor)
+  std::mutex mutex_;  // guards the maps (voice updates arrive on the gateway's executor)
   std::map<hanabi::guild_id, std::weak_ptr<hanabi::local_session>> by_guild_;
+  // A persistence lives as long as its session may still change; the next session of the same
+  // voice channel replaces it.
+  std::map<hanabi::channel_id, std::shared_ptr<hanabi::session_persistence>> keepers_;
 };
 
 }  // namespace bot

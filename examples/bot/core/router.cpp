@@ -147,7 +147,10 @@ router::reply router::run(const command_invocation& c) {
 asio::awaitable<std::shared_ptr<hanabi::session>> router::acquire(const invoker& from, std::string_view command,
                                                                    const command_options& o, hanabi::channel_id voice,
                                                                    message& refusal) {
-  if (auto found = sessions_.find(voice)) co_return found;
+  if (auto found = sessions_.find(voice)) {
+    if (found->is_remote()) watch_child(found, from.text_channel);  // adopted from a child that came back
+    co_return found;
+  }
   static constexpr std::array<std::string_view, 4> creating = {"connect", "play", "enqueue", "search"};
   if (std::find(creating.begin(), creating.end(), command) == creating.end()) {
     refusal = render_error("Nothing is playing in your voice channel: start with /play.");
@@ -161,7 +164,7 @@ asio::awaitable<std::shared_ptr<hanabi::session>> router::acquire(const invoker&
   hanabi::diagnostics diag;
   // Named, not temporaries inside the co_await expression: GCC 12 mishandles those.
   const hanabi::session_address where{from.guild, voice};
-  hanabi::create_options options{.by = from.user, .bot = *bot};
+  hanabi::create_options options{.by = from.user, .bot = *bot, .text_channel = from.text_channel};
   auto ec_s = co_await sessions_.async_get_or_create(where, std::move(options), diag, as_result);
   auto& ec = std::get<0>(ec_s);
   auto& s = std::get<1>(ec_s);
@@ -169,8 +172,30 @@ asio::awaitable<std::shared_ptr<hanabi::session>> router::acquire(const invoker&
     refusal = render_error(hanabi::failure{ec, std::move(diag)});
     co_return nullptr;
   }
-  if (!s->is_remote()) follow(s, from.text_channel);
+  if (s->is_remote())
+    watch_child(s, from.text_channel);
+  else
+    follow(s, from.text_channel);
   co_return s;
+}
+
+// A child keeps its session's messages itself; when the child dies it cannot say so, the parent does.
+void router::watch_child(const std::shared_ptr<hanabi::session>& s, hanabi::channel_id text) {
+  const auto voice = s->address().voice;
+  const hanabi::session* watched = s.get();  // identifies the session; never dereferenced here
+  if (auto it = children_sessions_.find(voice); it != children_sessions_.end() && it->second.first == watched) return;
+  auto on_event = [this, voice, text, watched](const hanabi::session_event& e) {
+    const auto* closed = std::get_if<hanabi::session_events::closed>(&e);
+    if (!closed) return;
+    asio::post(gateway_.get_executor(), [this, voice, text, watched, lost = closed->reason == hanabi::close_reason::child_lost] {
+      if (auto it = children_sessions_.find(voice); it != children_sessions_.end() && it->second.first == watched)
+        children_sessions_.erase(it);
+      if (!lost) return;
+      auto m = render_notice(fmt::format("Left <#{}>: the bot holding it stopped.", voice.value()));
+      gateway_.async_post(text, std::move(m), [](hanabi::error_code, hanabi::message_id) {});
+    });
+  };
+  children_sessions_[voice] = {watched, s->subscribe(std::move(on_event))};
 }
 
 router::reply router::run_on(const command_invocation& c, hanabi::session& s, hanabi::channel_id voice) {

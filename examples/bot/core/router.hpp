@@ -88,6 +88,9 @@ class router {
 
   /// Keeps the now-playing message of `s` (held by this bot) in `text` up to date.
   void follow(const std::shared_ptr<hanabi::session>& s, hanabi::channel_id text);
+  /// For a session held by a child (which keeps its messages): posts in `text` that it ended when
+  /// the child itself was lost.
+  void watch_child(const std::shared_ptr<hanabi::session>& s, hanabi::channel_id text);
 
  private:
   /// An open /search: its results, who may pick, and the reply holding the menu.
@@ -147,6 +150,8 @@ class router {
   hanabi::session_manager& sessions_;
   router_config config_;
   now_playing_updater players_;
+  // The sessions held by children, watched for the loss of their child (watch_child).
+  std::map<hanabi::channel_id, std::pair<const hanabi::session*, hanabi::session_subscription>> children_sessions_;
   std::uint64_t searches_made_ = 0;
   std::map<std::uint64_t, open_search> searches_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with this object (see expire)

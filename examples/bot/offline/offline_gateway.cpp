@@ -28,6 +28,12 @@ void voice_world::set(hanabi::guild_id guild, hanabi::user_id user, std::optiona
     where_.erase({guild, user});
 }
 
+std::vector<voice_world::presence> voice_world::everyone() const {
+  std::vector<presence> out;
+  for (const auto& [key, c] : where_) out.push_back({key.first, key.second, c});
+  return out;
+}
+
 offline_gateway::offline_gateway(executor_type executor, std::shared_ptr<voice_world> world, offline_options options)
     : executor_(std::move(executor)), world_(std::move(world)), options_(std::move(options)) {}
 

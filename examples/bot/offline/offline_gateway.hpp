@@ -38,6 +38,14 @@ class voice_world {
   /// `user` is now in `channel` (none = in no channel of `guild`).
   void set(hanabi::guild_id guild, hanabi::user_id user, std::optional<hanabi::channel_id> channel);
 
+  struct presence {
+    hanabi::guild_id guild;
+    hanabi::user_id user;
+    hanabi::channel_id channel;
+  };
+  /// Everyone in a voice channel, bots included (what a bot learns when it connects).
+  std::vector<presence> everyone() const;
+
  private:
   std::map<std::pair<hanabi::guild_id, hanabi::user_id>, hanabi::channel_id> where_;
 };

@@ -1,7 +1,6 @@
-// The parent bot of `hanabi-bot --offline`, assembled: an offline gateway, a hanabi node and
-// node pool on one Lavalink node (the bundled fake node), the session manager making this bot's
-// sessions locally, and the command router. The e2e tests build the same object, so what they
-// check is what the demo runs.
+// The parent bot alone (no children) on an offline gateway and one Lavalink node (the bundled
+// fake node): bot::parent_bot as `hanabi-bot --offline` runs it, for the router's e2e tests of
+// the parent's own sessions. offline_bots.hpp adds the children as processes.
 //
 // Threading: everything runs on the io_context given; build, use and destroy it on the thread
 // that runs that io_context (or while it is not running).
@@ -9,12 +8,8 @@
 
 #include "offline_gateway.hpp"
 
-#include "../core/local_sessions.hpp"
-#include "../core/router.hpp"
+#include "../core/parent_bot.hpp"
 
-#include <hanabi/node/node.hpp>
-#include <hanabi/node/node_pool.hpp>
-#include <hanabi/session/session_manager.hpp>
 #include <hanabi/storage/memory_store.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -53,19 +48,15 @@ class offline_parent {
   offline_parent& operator=(const offline_parent&) = delete;
 
   /// True once the node is connected and accepts players.
-  bool ready() const;
+  bool ready() const { return parent_.ready(); }
 
   offline_gateway& gateway() noexcept { return gateway_; }
-  hanabi::session_manager& manager() noexcept { return manager_; }
+  hanabi::session_manager& manager() noexcept { return parent_.manager(); }
 
  private:
   offline_gateway gateway_;
-  hanabi::node_pool pool_;
-  std::shared_ptr<hanabi::node> node_;
   hanabi::storage::memory_store own_store_;
-  local_sessions local_;
-  hanabi::session_manager manager_;
-  router router_;
+  parent_bot parent_;
 };
 
 }  // namespace bot::offline

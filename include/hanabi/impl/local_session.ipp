@@ -482,6 +482,7 @@ HANABI_DECL void local_session::seek(seek_args a, diagnostics& d, session_handle
   player_->async_seek(target, on_strand([this, a, target, &d, h = std::move(h)](error_code ec) mutable {
     if (ec) return fail(std::move(h), d, ec, "Lavalink did not seek");
     record(a.by, "seek", a.relative ? fmt::format("{:+} ms -> {} ms", a.value, target) : fmt::format("{} ms", target));
+    publish_state();  // the position jumped: persistence saves it, now-playing messages show it
     complete(std::move(h), error_code{}, target);
   }));
 }

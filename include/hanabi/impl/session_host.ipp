@@ -353,6 +353,11 @@ inline result<session_request> read_session_request(const nlohmann::json& args) 
   };
   if (auto t = timeout("inactivity_timeout_ms", r.inactivity_timeout); !t) return t.error();
   if (auto t = timeout("paused_timeout_ms", r.paused_timeout); !t) return t.error();
+  if (auto text = args.find("text"); text != args.end()) {
+    auto id = channel_id::parse(text->is_string() ? text->get<std::string>() : std::string{});
+    if (!id) return failure{error::invalid_snowflake, "connect.text is not a snowflake"};
+    r.text_channel = *id;
+  }
   return r;
 }
 

@@ -235,6 +235,7 @@ class session_manager_state : public std::enable_shared_from_this<session_manage
     c->holder = child;
     auto args = address_to_json(c->where);
     args["by"] = c->options.by.str();
+    if (c->options.text_channel) args["text"] = c->options.text_channel->str();
     link.async_request(
         "connect", std::move(args), config_.connect_timeout,
         asio::bind_executor(strand_, [self = shared_from_this(), c, child, link](error_code ec, nlohmann::json r) {

@@ -57,6 +57,9 @@ struct session_request {
   session_lifetime lifetime = session_lifetime::transient;
   std::optional<std::chrono::milliseconds> inactivity_timeout{};
   std::optional<std::chrono::milliseconds> paused_timeout{};
+  /// The text channel the parent's user typed the command in (connect's "text"), where the
+  /// application posts the session's messages; empty when the parent did not say.
+  std::optional<channel_id> text_channel{};
 };
 
 /// Completes a factory call with the new session, or the reason there is none (error::bot_busy...).

@@ -48,6 +48,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -85,6 +86,9 @@ struct create_options {
   user_id by{};
   /// A bot chosen by name (this bot's or a child's configured name); empty lets the manager choose.
   std::string bot{};
+  /// The text channel the request came from. A child is told it in `connect` ("text"), so that it
+  /// posts the session's own messages (the now-playing message) there. Empty: not sent.
+  std::optional<channel_id> text_channel{};
 };
 
 /// What the manager reports (through session_manager_config::on_event).

@@ -1,0 +1,130 @@
+#include "parent_bot.hpp"
+
+#include "commands.hpp"
+#include "text_channels.hpp"
+
+#include <utility>
+
+namespace bot {
+
+namespace {
+
+std::vector<std::string> child_names(const bot_config& c) {
+  std::vector<std::string> names;
+  for (const auto& child : c.children) names.push_back(child.name);
+  return names;
+}
+
+std::vector<hanabi::node_config> nodes_of(const parent_bot_options& o, hanabi::user_id self) {
+  if (!o.nodes.empty()) return o.nodes;
+  return node_configs(o.config, o.secrets, o.config.parent.name, self, o.log);
+}
+
+// The config's SQLite file, unless the application gave a store.
+std::unique_ptr<hanabi::storage::sqlite_store> open_store(boost::asio::io_context& io, const parent_bot_options& o) {
+  if (o.store) return nullptr;
+  auto opened = open_bot_store(io.get_executor(), o.config.storage_path, o.log);
+  if (!opened) {
+    o.log.error("{}", opened.error().what());
+    return nullptr;
+  }
+  return std::move(*opened);
+}
+
+}  // namespace
+
+parent_bot::parent_bot(boost::asio::io_context& io, gateway& gw, parent_bot_options options)
+    : io_(io),
+      gateway_(gw),
+      options_(std::move(options)),
+      own_store_(open_store(io, options_)),
+      nodes_(io, nodes_of(options_, gw.self()), options_.log),
+      local_(nodes_.pool(), gw,
+             {.bot_name = options_.config.parent.name,
+              .search_prefix = options_.search_prefix,
+              .passthrough_prefixes = options_.passthrough_prefixes,
+              .inactivity_timeout = options_.config.inactivity_timeout,
+              .load_tracks = nodes_.loader(),
+              .store = nullptr,
+              .log = options_.log}),
+      manager_(io.get_executor(), manager_config(), local_.factory(),
+               hanabi::remote_session_hooks_for(io.get_executor())),
+      router_(gw, manager_, routing()) {
+  router_.start({.on_voice_state = [this](const hanabi::voice_state_update& u) { local_.on_voice_state(u); },
+                 .on_voice_server = [this](const hanabi::voice_server_update& u) { local_.on_voice_server(u); }});
+}
+
+// Without shutdown(): the supervisor's destructor kills the children.
+parent_bot::~parent_bot() {
+  if (!stopped_) end_own_sessions();
+}
+
+void parent_bot::end_own_sessions() {
+  for (auto& s : manager_.sessions())
+    if (auto local = std::dynamic_pointer_cast<hanabi::local_session>(s)) local->close(hanabi::close_reason::shutdown);
+  manager_.stop();
+  nodes_.stop();
+  if (own_store_) own_store_->close();
+}
+
+router_config parent_bot::routing() {
+  return {.rules = {.dj_role = options_.config.dj_role, .owner = options_.config.owner},
+          .children = child_names(options_.config),
+          .nodes = [this] { return nodes_.rows(); },
+          .page_size = 10,
+          .store = options_.store ? options_.store : own_store_.get(),
+          .load_tracks = nodes_.loader(),
+          .search_prefix = options_.search_prefix,
+          .search_timeout = options_.search_timeout,
+          .now_playing_interval = options_.config.now_playing_interval,
+          .log = options_.log};
+}
+
+hanabi::session_manager_config parent_bot::manager_config() const {
+  hanabi::session_manager_config c;
+  c.name = options_.config.parent.name;
+  c.children = child_names(options_.config);
+  c.server.address = options_.config.control.address;
+  c.server.port = options_.config.control.port;
+  c.server.token = options_.secrets.control;
+  c.server.link.log = options_.log.with_prefix("control");
+  c.log = options_.log.with_prefix("sessions");
+  return c;
+}
+
+hanabi::result<boost::asio::ip::tcp::endpoint> parent_bot::listen() {
+  std::vector<std::string> bots{options_.config.parent.name};
+  for (const auto& child : options_.config.children) bots.push_back(child.name);
+  gateway_.async_register_commands(slash_commands(bots), [log = options_.log](hanabi::error_code ec) {
+    if (ec) log.error("the slash commands were not registered: {}", ec.message());
+  });
+  return manager_.listen();
+}
+
+hanabi::result<void> parent_bot::spawn_children() {
+  if (!options_.child_program) return {};
+  hanabi::supervisor_config sc;
+  for (const auto& child : options_.config.children)
+    if (child.spawn) sc.children.push_back(options_.child_program(child.name));
+  sc.on_exit = [log = options_.log](const hanabi::child_exit& e) {
+    log.warn("child {} (pid {}) exited with {}{}", e.name, e.pid, e.status, e.restarting ? "; restarting it" : "");
+  };
+  sc.log = options_.log.with_prefix("supervisor");
+  supervisor_ = std::make_unique<hanabi::supervisor>(io_.get_executor(), std::move(sc));
+  return supervisor_->start();
+}
+
+void parent_bot::shutdown(std::function<void()> done) {
+  if (std::exchange(stopped_, true)) {
+    if (done) done();
+    return;
+  }
+  auto finish = [this, done = std::move(done)](hanabi::error_code = {}) {
+    end_own_sessions();
+    if (done) done();
+  };
+  if (!supervisor_) return finish();
+  supervisor_->async_stop(std::move(finish));
+}
+
+}  // namespace bot
