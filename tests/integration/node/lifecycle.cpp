@@ -191,7 +191,7 @@ TEST_CASE("with reconnecting disabled, async_run ends when the socket drops") {
   CHECK(failure_of(c.node().async_get_players(cancel_after(1s, use_future))) == error::node_shut_down);
 }
 
-TEST_CASE("a node killed outright comes back with a new session; all players are lost") {
+TEST_CASE("a node killed outright comes back with a new session, all players are lost") {
   testing::fake_node fake;
   fake.start();
   client c(client_config(fake));

@@ -139,7 +139,7 @@ TEST_CASE("401 and 403 are distinct, on REST and on the WebSocket") {
   CHECK(failure_of(c.run_future()) == error::wrong_password);
 }
 
-TEST_CASE("a slow REST call hits its deadline; a GET is retried after a 503") {
+TEST_CASE("a slow REST call hits its deadline, a GET is retried after a 503") {
   testing::fake_node fake;
   fake.start();
   client c(client_config(fake));

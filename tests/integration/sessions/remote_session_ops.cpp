@@ -393,7 +393,7 @@ TEST_CASE("remote session: the child's typed errors and sentences reach the call
   CHECK(d.client_message().find(voice_b.str()) != std::string::npos);
 }
 
-TEST_CASE("remote session: one bot per guild; available tells the parent") {
+TEST_CASE("remote session: one bot per guild, available tells the parent") {
   rig r;
   diagnostics d;
   auto link = r.server->find("child-1");
@@ -419,7 +419,7 @@ TEST_CASE("remote session: one bot per guild; available tells the parent") {
   CHECK(listed["sessions"][0]["voice"] == voice_a.str());
 }
 
-TEST_CASE("remote session: the child's events reach subscribers; its own close ends the session without echo") {
+TEST_CASE("remote session: the child's events reach subscribers, its own close ends the session without echo") {
   rig r;
   auto s = r.open(voice_a);
   event_tally log(*s);
@@ -470,7 +470,7 @@ TEST_CASE("remote session: disconnect ends it with exactly one closed event") {
   CHECK(log.count<session_events::closed>() == 1);
 }
 
-TEST_CASE("remote session: a hung child times out; a lost link ends the session as child_lost") {
+TEST_CASE("remote session: a hung child times out, a lost link ends the session as child_lost") {
   rig r;
   r.session_config.request_timeout = 300ms;
   auto impatient = r.open(voice_a);

@@ -300,7 +300,7 @@ TEST_CASE("pool: a failed move is retried, then the player is parked until a nod
   CHECK(f.count_events<player_moved>(p->guild()) == 1);
 }
 
-TEST_CASE("pool: removing a node fails its players over; stats report penalties") {
+TEST_CASE("pool: removing a node fails its players over, stats report penalties") {
   pool_fixture f(2);
   for (std::uint64_t i = 0; i < 10; ++i) f.create_playing(i);
   f.settle();
@@ -318,7 +318,7 @@ TEST_CASE("pool: removing a node fails its players over; stats report penalties"
   CHECK_FALSE(f.pool.find_player(guild_id{1000}));
 }
 
-TEST_CASE("pool: a node that comes back deletes its stale copies; lost players move away") {
+TEST_CASE("pool: a node that comes back deletes its stale copies, lost players move away") {
   pool_fixture f(2);
   auto p = f.create_playing(1);
   auto q = f.create_playing(2);

@@ -127,7 +127,7 @@ TEST_CASE("player: a burst of volume changes costs one PATCH for the burst, last
   CHECK(f.p->snapshot().volume == 50);
 }
 
-TEST_CASE("player: a burst of seeks coalesces too; a play resets the seek merged before it") {
+TEST_CASE("player: a burst of seeks coalesces too, a play resets the seek merged before it") {
   fixture f;
   std::vector<error_code> done;
   f.p->async_play(test::make_track("A"), {}, f.recorder(done));
@@ -180,7 +180,7 @@ TEST_CASE("player: values Lavalink would reject fail locally with typed errors")
   CHECK(f.link->bodies.empty());
 }
 
-TEST_CASE("player: a node error reaches the handler; use_future works") {
+TEST_CASE("player: a node error reaches the handler, use_future works") {
   fixture f;
   f.link->kill();
   auto fut = f.p->async_set_volume(5, asio::use_future);
@@ -241,7 +241,7 @@ TEST_CASE("player: relative seeks start from the extrapolated position and stay 
   CHECK(f.link->bodies.back().position == 15000);
 }
 
-TEST_CASE("player: events update the mirror and reach the owner; a replaced end does not clear the new track") {
+TEST_CASE("player: events update the mirror and reach the owner, a replaced end does not clear the new track") {
   fixture f;
   f.link->auto_answer = true;
   f.p->async_play(test::make_track("A"), {}, [](error_code) {});
@@ -259,7 +259,7 @@ TEST_CASE("player: events update the mirror and reach the owner; a replaced end 
   CHECK(f.events_of<protocol::track_stuck_event>().size() == 1);
 }
 
-TEST_CASE("player: the voice join pairs and sends channelId to Lavalink; close codes reach voice") {
+TEST_CASE("player: the voice join pairs and sends channelId to Lavalink, close codes reach voice") {
   fixture f;
   f.link->auto_answer = true;
   std::optional<error_code> joined;
@@ -336,7 +336,7 @@ TEST_CASE("player: a move recreates the player elsewhere with everything, and pe
   CHECK(f.events_of<protocol::track_end_event>().empty());
 }
 
-TEST_CASE("player: parked, commands wait; restored, they follow the restore") {
+TEST_CASE("player: parked, commands wait, restored, they follow the restore") {
   fixture f;
   f.link->auto_answer = true;
   f.p->async_play(test::make_track("A"), {}, [](error_code) {});
