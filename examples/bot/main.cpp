@@ -21,6 +21,9 @@
 #include "offline/offline_bots.hpp"
 #include "offline/script_runner.hpp"
 #include "offline/sim_gateway.hpp"
+#ifdef HANABI_BOT_WITH_DPP
+#  include "dpp/dpp_gateway.hpp"
+#endif
 
 #include <hanabi/testing/fake_node.hpp>
 #include <hanabi/version.hpp>
@@ -157,15 +160,22 @@ std::string self_program(const char* argv0) {
   return ec ? std::string(argv0) : exe.string();
 }
 
-// THE SEAM for Discord: the gateway of bot `name` (the parent or a child) on the real Discord,
-// made the same way for both; `ready` runs on the executor once the gateway knows its own user
-// (Discord's READY). This build has no Discord adapter: it says so and returns null. With DPP
-// (HANABI_BOT_WITH_DPP) this is where bot::dpp_adapter::dpp_gateway is made and started.
-std::unique_ptr<bot::gateway> discord_gateway(asio::any_io_executor, const std::string& name, const hanabi::secret&,
-                                              bool /*parent*/, std::function<void()> /*ready*/) {
+// The gateway of bot `name` (the parent or a child) on the real Discord, made the same way for
+// both; `ready` runs on the executor once the gateway knows its own user (Discord's READY). Without
+// DPP (HANABI_BOT_WITH_DPP unset) the build has no Discord adapter: it says so and returns null.
+std::unique_ptr<bot::gateway> discord_gateway(asio::any_io_executor ex, const std::string& name,
+                                              const hanabi::secret& token, bool parent, std::function<void()> ready) {
+#ifdef HANABI_BOT_WITH_DPP
+  auto gw = std::make_unique<bot::dpp_adapter::dpp_gateway>(
+      std::move(ex), bot::dpp_adapter::dpp_gateway_config{.name = name, .token = std::string(token.reveal()), .parent = parent});
+  gw->start(std::move(ready));
+  return gw;
+#else
+  (void)ex, (void)token, (void)parent, (void)ready;
   fmt::print(stderr, "hanabi-bot: {} cannot connect to Discord: this build has no Discord adapter (DPP was not "
                      "found; see the README). Try --offline.\n", name);
   return nullptr;
+#endif
 }
 
 // Stops `io` on SIGINT/SIGTERM after `stop` finished; `stop(done)` must call done.

@@ -147,7 +147,9 @@ node_row make_node_row(const hanabi::pool_stats::node_entry& pooled, const std::
   r.players = static_cast<int>(pooled.players);
   r.penalty = pooled.penalty;
   if (stats) {
-    r.players = stats->players;
+    // Stats arrive once a minute from Lavalink; the pool's own players are on the node already,
+    // so a stale count never shows fewer than those.
+    r.players = std::max(stats->players, r.players);
     r.load.playing_players = stats->playing_players;
     r.load.system_load = stats->cpu.system_load;
     r.load.frames = stats->frame_stats;

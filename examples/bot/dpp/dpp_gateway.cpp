@@ -4,6 +4,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include <utility>
 #include <variant>
 
 namespace bot::dpp_adapter {
@@ -134,12 +135,18 @@ dpp_gateway::dpp_gateway(executor_type executor, dpp_gateway_config config)
 
 dpp_gateway::~dpp_gateway() { stop(); }
 
-void dpp_gateway::start() { cluster_.start(dpp::st_return); }
+void dpp_gateway::start(std::function<void()> ready) {
+  ready_ = std::move(ready);
+  cluster_.start(dpp::st_return);
+}
 void dpp_gateway::stop() { cluster_.shutdown(); }
 
 void dpp_gateway::install_listeners() {
   cluster_.on_ready([this](const dpp::ready_t&) {
-    asio::post(executor_, [this, me = hanabi::user_id{cluster_.me.id}] { self_ = me; });
+    asio::post(executor_, [this, me = hanabi::user_id{cluster_.me.id}] {
+      self_ = me;
+      if (auto ready = std::exchange(ready_, nullptr)) ready();
+    });
   });
   cluster_.on_guild_create([this](const dpp::guild_create_t& e) {
     std::vector<dpp::voicestate> states;

@@ -20,6 +20,7 @@
 
 #include <dpp/dpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -38,8 +39,9 @@ class dpp_gateway final : public gateway {
   dpp_gateway(executor_type executor, dpp_gateway_config config);
   ~dpp_gateway() override;
 
-  /// Connects to Discord and returns; events start arriving on the executor.
-  void start();
+  /// Connects to Discord and returns; events start arriving on the executor. `ready` runs on the
+  /// executor once, at the first READY, when self() knows the bot's own user.
+  void start(std::function<void()> ready);
   /// Disconnects every shard.
   void stop();
 
@@ -70,6 +72,7 @@ class dpp_gateway final : public gateway {
   dpp_gateway_config config_;
   dpp::cluster cluster_;
   gateway_events events_;
+  std::function<void()> ready_;  // called once, then emptied (READY repeats on reconnects)
   hanabi::user_id self_;
   // Who is in which voice channel, per guild, from DPP's voice dispatches. Touched only on
   // executor_, so no lock: DPP's own cache is written by its threads.

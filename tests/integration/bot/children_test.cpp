@@ -10,14 +10,14 @@ using namespace bot_test;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool mentions(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // Whether a printed block after `from` starts with `who` and holds both `where` and `what`.
 bool posted_since(const std::string& printed, std::size_t from, const std::string& who, const std::string& where,
                   const std::string& what) {
   for (auto at = printed.find(who, from); at != std::string::npos; at = printed.find(who, at + 1)) {
     const auto block = printed.substr(at, printed.find("\n[", at + 1) - at);
-    if (contains(block, where) && contains(block, what)) return true;
+    if (mentions(block, where) && mentions(block, what)) return true;
   }
   return false;
 }
@@ -27,12 +27,12 @@ bool posted_since(const std::string& printed, std::size_t from, const std::strin
 TEST_CASE("children e2e: three sessions in one guild on three bots, the fourth channel gets all busy",
           "[bot][children]") {
   children_env env;
-  CHECK(contains(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **lofi"));
-  CHECK(contains(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **lofi"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
   // Typed in another text channel: child-2 posts its messages there.
-  CHECK(contains(env.command(R"(/play query:"ytsearch:jazz" user:13 voice:103 channel:30)"), "Playing **jazz"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:jazz" user:13 voice:103 channel:30)"), "Playing **jazz"));
   auto busy = env.command(R"(/play query:"ytsearch:pop" user:14 voice:104)");
-  CHECK(contains(busy, "all 3 bots are busy in this server"));
+  CHECK(mentions(busy, "all 3 bots are busy in this server"));
   CHECK(env.gateway_of("hanabi").replies().rbegin()->second.ephemeral);
 
   // Each bot plays its own channel's track, in the voice channel of its session.
@@ -52,42 +52,42 @@ TEST_CASE("children e2e: three sessions in one guild on three bots, the fourth c
   // Each child posted its own now-playing message, with its buttons, in its command's channel.
   REQUIRE(env.printed_eventually("[child-1] message 1 in #10:"));
   REQUIRE(env.printed_eventually("[child-2] message 1 in #30:"));
-  CHECK(contains(env.printed, "— child-1"));
-  CHECK(contains(env.printed, "— child-2"));
-  CHECK(contains(env.command("/bots user:11"), "child-2 (child): 🟢 online · 1 session"));
+  CHECK(mentions(env.printed, "— child-1"));
+  CHECK(mentions(env.printed, "— child-2"));
+  CHECK(mentions(env.command("/bots user:11"), "child-2 (child): 🟢 online · 1 session"));
 }
 
 TEST_CASE("children e2e: every command works on a child's session as on the parent's", "[bot][children]") {
   children_env env;
-  CHECK(contains(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **"));
-  CHECK(contains(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
   REQUIRE(env.run_until([&] { return env.plays(child1_id, "rain"); }));
-  CHECK(contains(env.command(R"(/play query:"ytsearch:storm" user:12)"), "at position 2"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:storm" user:12)"), "at position 2"));
 
   auto queue = env.command("/queue user:12");
-  CHECK(contains(queue, "1. rain"));
-  CHECK(contains(queue, "2. storm"));
+  CHECK(mentions(queue, "1. rain"));
+  CHECK(mentions(queue, "2. storm"));
 
-  CHECK(contains(env.command("/volume setting:60 user:12"), "Volume set to 60%."));
+  CHECK(mentions(env.command("/volume setting:60 user:12"), "Volume set to 60%."));
   REQUIRE(env.run_until([&] { return env.player(child1_id)->volume == 60; }));
   CHECK(env.player(parent_id)->volume == 100);  // the parent's session is untouched
 
-  CHECK(contains(env.command("/pause user:12"), "Paused."));
+  CHECK(mentions(env.command("/pause user:12"), "Paused."));
   REQUIRE(env.run_until([&] { return env.player(child1_id)->paused; }));
-  CHECK(contains(env.command("/pause user:12"), "already"));
-  CHECK(contains(env.command("/resume user:12"), "Resumed."));
+  CHECK(mentions(env.command("/pause user:12"), "already"));
+  CHECK(mentions(env.command("/resume user:12"), "Resumed."));
   REQUIRE(env.run_until([&] { return !env.player(child1_id)->paused; }));
 
   auto out_of_range = env.command("/skip to:9 user:12");
-  CHECK(contains(out_of_range, "1 to 2"));
-  CHECK(contains(env.command("/skip user:12"), "position 2"));
+  CHECK(mentions(out_of_range, "1 to 2"));
+  CHECK(mentions(env.command("/skip user:12"), "position 2"));
   REQUIRE(env.run_until([&] { return env.plays(child1_id, "storm"); }));
 
-  CHECK(contains(env.command("/seek time:1:00 user:12"), "Jumped to 1:00."));
+  CHECK(mentions(env.command("/seek time:1:00 user:12"), "Jumped to 1:00."));
   REQUIRE(env.run_until([&] { return env.player(child1_id)->position >= 60'000; }));
 
-  CHECK(contains(env.command("/nowplaying user:12"), "storm"));
-  CHECK(contains(env.command("/disconnect user:12"), "Disconnected."));
+  CHECK(mentions(env.command("/nowplaying user:12"), "storm"));
+  CHECK(mentions(env.command("/disconnect user:12"), "Disconnected."));
   REQUIRE(env.run_until([&] { return !env.player(child1_id); }));
   REQUIRE(env.printed_eventually("[child-1] message 2 in #10:\n(only you) Left <#102>: asked to leave."));
   REQUIRE(env.run_until([&] { return !env.bots->parent().manager().find(hanabi::channel_id{102}); }));
@@ -97,42 +97,42 @@ TEST_CASE("children e2e: every command works on a child's session as on the pare
 TEST_CASE("children e2e: a child's stop button ends its session, and the parent lets the channel start again",
           "[bot][children]") {
   children_env env;
-  CHECK(contains(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **"));
-  CHECK(contains(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
   REQUIRE(env.printed_eventually("[child-1] message 1 in #10:"));
   REQUIRE(env.printed_eventually("np_stop"));
 
   // The press reaches child-1's process, whose router answers it.
-  CHECK(contains(env.act("@child-1 button:np_stop user:12", "child-1"), "Disconnected."));
+  CHECK(mentions(env.act("@child-1 button:np_stop user:12", "child-1"), "Disconnected."));
   REQUIRE(env.run_until([&] { return !env.player(child1_id); }));
   // The teardown reached the parent: no session in 102 any more...
   REQUIRE(env.run_until([&] { return !env.bots->parent().manager().find(hanabi::channel_id{102}); }));
-  CHECK(contains(env.command("/queue user:12"), "Nothing is playing in your voice channel"));
+  CHECK(mentions(env.command("/queue user:12"), "Nothing is playing in your voice channel"));
   // ...so a new /play there creates one again, on the first free child.
-  CHECK(contains(env.command(R"(/play query:"ytsearch:jazz" user:12)"), "Playing **jazz"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:jazz" user:12)"), "Playing **jazz"));
   REQUIRE(env.run_until([&] { return env.plays(child1_id, "jazz"); }));
   CHECK(env.bots->parent().manager().find(hanabi::channel_id{102})->bot() == "child-1");
 }
 
 TEST_CASE("children e2e: a child leaves an inactive channel and tells the parent", "[bot][children]") {
   children_env env(std::chrono::seconds{1});
-  CHECK(contains(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **"));
-  CHECK(contains(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
   REQUIRE(env.run_until([&] { return env.plays(child1_id, "rain"); }));
-  CHECK(contains(env.command("/stop user:12"), "Stopped."));
+  CHECK(mentions(env.command("/stop user:12"), "Stopped."));
   REQUIRE(env.printed_eventually("Left <#102>: nothing played for a while."));
-  CHECK(contains(env.printed, "[child-1] message 2 in #10:\n(only you) Left <#102>: nothing played for a while."));
+  CHECK(mentions(env.printed, "[child-1] message 2 in #10:\n(only you) Left <#102>: nothing played for a while."));
   REQUIRE(env.run_until([&] { return !env.player(child1_id); }));
   REQUIRE(env.run_until([&] { return !env.bots->parent().manager().find(hanabi::channel_id{102}); }));
 }
 
 TEST_CASE("children e2e: kill -9 of a playing child: reported, restarted, its session recovered", "[bot][children]") {
   children_env env;
-  CHECK(contains(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **"));
-  CHECK(contains(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
-  CHECK(contains(env.command(R"(/play query:"ytsearch:storm" user:12)"), "at position 2"));
-  CHECK(contains(env.command("/volume setting:70 user:12"), "Volume set to 70%."));
-  CHECK(contains(env.command("/seek time:0:40 user:12"), "Jumped to 0:40."));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
+  CHECK(mentions(env.command(R"(/play query:"ytsearch:storm" user:12)"), "at position 2"));
+  CHECK(mentions(env.command("/volume setting:70 user:12"), "Volume set to 70%."));
+  CHECK(mentions(env.command("/seek time:0:40 user:12"), "Jumped to 0:40."));
   REQUIRE(env.run_until([&] { return env.player(child1_id) && env.player(child1_id)->position >= 40'000; }));
   // The session's state reaches the store after each change; give the journal its batch window.
   env.io.run_for(500ms);
@@ -162,9 +162,9 @@ TEST_CASE("children e2e: kill -9 of a playing child: reported, restarted, its se
 
   // It answers commands again, with its queue as it was.
   auto queue = env.command("/queue user:12");
-  CHECK(contains(queue, "1. rain"));
-  CHECK(contains(queue, "2. storm"));
-  CHECK(contains(env.command("/skip user:12"), "position 2"));
+  CHECK(mentions(queue, "1. rain"));
+  CHECK(mentions(queue, "2. storm"));
+  CHECK(mentions(env.command("/skip user:12"), "position 2"));
   REQUIRE(env.run_until([&] { return env.plays(child1_id, "storm"); }));
   // The recovered session posts its now-playing message again, where it was.
   REQUIRE(env.run_until([&] { return posted_since(env.printed, reported, "[child-1] message", "in #10", "┃ storm"); }));

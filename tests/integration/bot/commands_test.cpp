@@ -10,7 +10,7 @@ using bot_test::contains;
 using bot_test::parent_env;
 using namespace std::chrono_literals;
 
-TEST_CASE("/connect brings the bot; choosing the bot is for the owner; /bots and /nodes report them") {
+TEST_CASE("/connect brings the bot, choosing the bot is for the owner, /bots and /nodes report them") {
   parent_env env({.rules = bot::permissions{.dj_role = {}, .owner = hanabi::user_id{11}}});
   CHECK(contains(env.command("/connect bot:someone user:12 voice:102"), "Only the owner may choose the bot."));
   CHECK(env.last_reply().ephemeral);
@@ -27,11 +27,12 @@ TEST_CASE("/connect brings the bot; choosing the bot is for the owner; /bots and
   env.command(R"(/play query:"fake:track:a" user:11)");
   REQUIRE(env.run_until([&] { return env.playing() == "a"; }));
   auto nodes = env.command("/nodes user:12");
+  INFO(nodes);
   CHECK(contains(nodes, "fake: 🟢 up · 1 player"));
   CHECK(contains(nodes, "penalty"));
 }
 
-TEST_CASE("/play at a position, next, and a Lavalink playlist; /move, /remove, /clear; /queue pages") {
+TEST_CASE("/play at a position, next, and a Lavalink playlist, /move, /remove, /clear, /queue pages") {
   parent_env env;
   CHECK(contains(env.command(R"(/play query:"fake:track:a" user:11 voice:101)"), "Playing **a**."));
   CHECK(env.last_was_deferred());
@@ -147,7 +148,7 @@ TEST_CASE("/dequeue by requester, by those who left the channel, and duplicates"
   CHECK(env.playing() == "a");
 }
 
-TEST_CASE("/filter equalizer and clear reach the node; bad presets and bands are refused") {
+TEST_CASE("/filter equalizer and clear reach the node, bad presets and bands are refused") {
   parent_env env;
   env.command(R"(/play query:"fake:track:a" user:11 voice:101)");
   CHECK(contains(env.command("/filter equalizer band:3 gain:0.5 user:11"), "Filters applied."));

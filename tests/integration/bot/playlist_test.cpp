@@ -81,7 +81,7 @@ TEST_CASE("/playlist create, add, show, list, rename and delete, with every bad 
   CHECK(contains(env.command("/playlist frobnicate user:11"), "Use /playlist create, add, show"));
 }
 
-TEST_CASE("/playlist import loads a Lavalink playlist through the node; export gives the store's JSON") {
+TEST_CASE("/playlist import loads a Lavalink playlist through the node, export gives the store's JSON") {
   parent_env env;
   CHECK(contains(env.command(R"(/playlist import url:"fake:playlist:4" name:mix user:11)"), "Imported **mix**: 4 tracks."));
   CHECK(env.last_was_deferred());

@@ -79,7 +79,7 @@ TEST_CASE("a good handshake answers 101 with Session-Resumed false, then ready, 
   CHECK(node.counters().websocket_handshakes == 1);
 }
 
-TEST_CASE("each connection gets its own session; client frames are ignored") {
+TEST_CASE("each connection gets its own session, client frames are ignored") {
   fake_node node;
   auto port = node.start();
   ws_client a(port), b(port);

@@ -33,7 +33,7 @@ TEST_CASE("a track plays to its end on the simulated clock: start, playerUpdate,
   CHECK_FALSE(n.node.player(n.sid, 1)->track.has_value());
 }
 
-TEST_CASE("tracks in a row end in order; a replacement ends the old one first") {
+TEST_CASE("tracks in a row end in order, a replacement ends the old one first") {
   connected_node n{fast(100)};
   n.play(1, "fake:track:a:600000");
   CHECK(n.any_event()["type"] == "TrackStartEvent");
@@ -149,7 +149,7 @@ TEST_CASE("stats at the configured interval count players and playing players") 
   }));
 }
 
-TEST_CASE("a paused track does not end; resuming it lets it finish") {
+TEST_CASE("a paused track does not end, resuming it lets it finish") {
   connected_node n{fast()};
   n.play(1, "fake:track:a:100000", {{"paused", true}});
   CHECK(n.any_event()["type"] == "TrackStartEvent");

@@ -116,7 +116,7 @@ TEST_CASE("decodetrack echoes the blob and decodes it with the real codec") {
   check_error(rest(port, "GET", "/v4/decodetrack?encodedTrack=" + url_encode(youtube_blob)), 500, failure, "/v4/decodetrack");
 }
 
-TEST_CASE("decodetracks decodes an array in order; an empty array is a 400") {
+TEST_CASE("decodetracks decodes an array in order, an empty array is a 400") {
   fake_node node;
   auto port = node.start();
   auto a = encoded_of(port, "fake:track:a"), b = encoded_of(port, "fake:track:b");
@@ -166,7 +166,7 @@ TEST_CASE("PATCH /v4/sessions/{id} changes only what is sent and answers both va
   CHECK(s->timeout_seconds == 5);
 }
 
-TEST_CASE("route planner: 204 status without a planner, 500 on the free calls; unknown routes 404") {
+TEST_CASE("route planner: 204 status without a planner, 500 on the free calls, unknown routes 404") {
   fake_node node;
   auto port = node.start();
   CHECK(rest(port, "GET", "/v4/routeplanner/status").status == 204);

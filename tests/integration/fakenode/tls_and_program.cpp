@@ -116,7 +116,7 @@ TEST_CASE("hanabi-fake-node exits 0 on SIGINT and closes WebSockets with 1001") 
   CHECK(c.wait() == 0);
 }
 
-TEST_CASE("hanabi-fake-node --help documents the flags and the catalogue; bad flags exit 2") {
+TEST_CASE("hanabi-fake-node --help documents the flags and the catalogue, bad flags exit 2") {
   child help({"--help"});
   auto text = help.rest_of_output();
   CHECK(help.wait() == 0);

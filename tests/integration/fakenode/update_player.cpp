@@ -161,7 +161,7 @@ TEST_CASE("encoded:null stops the track with TrackEndEvent(stopped)") {
   CHECK(end["track"]["info"]["title"] == "a");
 }
 
-TEST_CASE("endTime ends the track there with reason finished; endTime:null keeps the marker") {
+TEST_CASE("endTime ends the track there with reason finished, endTime:null keeps the marker") {
   fake_node_options o;
   o.time_scale = 1000;
   connected_node n{o};
@@ -190,7 +190,7 @@ TEST_CASE("userData goes with a new track, or onto the current one") {
   CHECK(r.json()["track"]["info"]["title"] == "a");
 }
 
-TEST_CASE("volume is clamped to 0..1000; seeking sends a playerUpdate") {
+TEST_CASE("volume is clamped to 0..1000, seeking sends a playerUpdate") {
   connected_node n;
   CHECK(patch_player(n.port, n.sid, 1, {{"volume", 2000}}).json()["volume"] == 1000);
   CHECK(patch_player(n.port, n.sid, 1, {{"volume", -3}}).json()["volume"] == 0);
@@ -222,7 +222,7 @@ TEST_CASE("filters replace the whole set and come back normalised") {
   CHECK(bad_band.status == 500);
 }
 
-TEST_CASE("voice: a full state connects; an unreachable server is a 500 after the player exists") {
+TEST_CASE("voice: a full state connects, an unreachable server is a 500 after the player exists") {
   connected_node n;
   auto r = patch_player(n.port, n.sid, 1, {{"voice", full_voice}});
   REQUIRE(r.status == 200);

@@ -15,16 +15,6 @@ using boost::asio::use_future;
 
 namespace {
 
-template <class Future>
-boost::system::error_code failure_of(Future&& fut) {
-  try {
-    fut.get();
-  } catch (const boost::system::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
-
 template <class T>
 std::size_t count_of(const std::vector<protocol::ws_message>& ms) {
   return static_cast<std::size_t>(std::count_if(ms.begin(), ms.end(), [](auto& m) { return std::holds_alternative<T>(m); }));
@@ -201,7 +191,7 @@ TEST_CASE("with reconnecting disabled, async_run ends when the socket drops") {
   CHECK(failure_of(c.node().async_get_players(cancel_after(1s, use_future))) == error::node_shut_down);
 }
 
-TEST_CASE("a node killed outright comes back with a new session; all players are lost") {
+TEST_CASE("a node killed outright comes back with a new session, all players are lost") {
   testing::fake_node fake;
   fake.start();
   client c(client_config(fake));

@@ -120,4 +120,15 @@ inline protocol::update_player play(const std::string& identifier) {
   return u;
 }
 
+/// The error a use_future operation failed with, or no error when it succeeded.
+template <class Future>
+boost::system::error_code failure_of(Future&& fut) {
+  try {
+    fut.get();
+  } catch (const boost::system::system_error& e) {
+    return e.code();
+  }
+  return {};
+}
+
 }  // namespace hanabi::test

@@ -8,21 +8,6 @@ using namespace hanabi::test;
 using hanabi::cancel_after;
 using boost::asio::use_future;
 
-namespace {
-
-/// Expects `fut` to fail with `expected`; returns the diagnostics-less error for more checks.
-template <class Future>
-boost::system::error_code failure_of(Future&& fut) {
-  try {
-    fut.get();
-  } catch (const boost::system::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
-
-}  // namespace
-
 TEST_CASE("REST without a session: info, stats, version, load, decode, route planner") {
   testing::fake_node fake;
   fake.start();
@@ -154,7 +139,7 @@ TEST_CASE("401 and 403 are distinct, on REST and on the WebSocket") {
   CHECK(failure_of(c.run_future()) == error::wrong_password);
 }
 
-TEST_CASE("a slow REST call hits its deadline; a GET is retried after a 503") {
+TEST_CASE("a slow REST call hits its deadline, a GET is retried after a 503") {
   testing::fake_node fake;
   fake.start();
   client c(client_config(fake));

@@ -11,20 +11,6 @@ using namespace hanabi::test;
 using hanabi::cancel_after;
 using boost::asio::use_future;
 
-namespace {
-
-template <class Future>
-boost::system::error_code failure_of(Future&& fut) {
-  try {
-    fut.get();
-  } catch (const boost::system::system_error& e) {
-    return e.code();
-  }
-  return {};
-}
-
-}  // namespace
-
 TEST_CASE("TLS: a self-signed node is rejected without trust and accepted with its CA") {
   testing::fake_node_options fo;
   fo.tls = testing::make_self_signed();

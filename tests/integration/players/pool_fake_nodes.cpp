@@ -164,7 +164,7 @@ TEST_CASE("pool over fake nodes: reservations spread 100 players created at once
   }
 }
 
-TEST_CASE("pool over fake nodes: kill one of three nodes with 300 players; all play on the other two") {
+TEST_CASE("pool over fake nodes: kill one of three nodes with 300 players, all play on the other two") {
   cluster c(3);
   start_players(c, 300);
   struct seen {
@@ -304,7 +304,7 @@ TEST_CASE("pool over fake nodes: a node that is not back within the failover gra
   }
 }
 
-TEST_CASE("pool over fake nodes: kill every node; players park, and resume when one comes back") {
+TEST_CASE("pool over fake nodes: kill every node, players park, and resume when one comes back") {
   // Moves from the first node to die land on nodes that die a moment later and hold them while
   // reconnecting; declared dead, a node must fail them at once (no hour-long request deadline).
   auto cfg = cluster::with_grace(0ms);

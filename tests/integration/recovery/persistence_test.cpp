@@ -20,7 +20,7 @@ std::optional<storage::session_record> stored(bot_process& p, session_address wh
 
 }  // namespace
 
-TEST_CASE("persistence: a playing session is stored; ending it deletes it, a shutdown keeps it", "[recovery]") {
+TEST_CASE("persistence: a playing session is stored, ending it deletes it, a shutdown keeps it", "[recovery]") {
   temp_dir dir;
   testing::fake_node fake;
   fake.start();

@@ -52,15 +52,15 @@ std::string track_title(std::size_t i) { return fmt::format("Track {} of 6", i);
 void configure(session& s) {
   const auto want = expected_of(s.address().voice.value());
   const user_id dj{42};
-  answer([&](diagnostics& d) { return s.async_play({.query = "fake:playlist:6", .by = dj}, d, asio::use_future); });
-  answer([&](diagnostics& d) { return s.async_repeat({.mode = repeat_mode::all, .by = dj}, d, asio::use_future); });
-  answer([&](diagnostics& d) {
+  required_answer([&](diagnostics& d) { return s.async_play({.query = "fake:playlist:6", .by = dj}, d, asio::use_future); });
+  required_answer([&](diagnostics& d) { return s.async_repeat({.mode = repeat_mode::all, .by = dj}, d, asio::use_future); });
+  required_answer([&](diagnostics& d) {
     return s.async_skip({.how = skip_args::kind::to, .value = static_cast<std::int64_t>(want.pointer), .by = dj}, d,
                         asio::use_future);
   });
-  answer([&](diagnostics& d) { return s.async_seek({.value = 20'000, .by = dj}, d, asio::use_future); });
-  answer([&](diagnostics& d) { return s.async_filters({.set = std::string("nightcore"), .by = dj}, d, asio::use_future); });
-  answer([&](diagnostics& d) { return s.async_volume({.value = want.volume, .by = dj}, d, asio::use_future); });
+  required_answer([&](diagnostics& d) { return s.async_seek({.value = 20'000, .by = dj}, d, asio::use_future); });
+  required_answer([&](diagnostics& d) { return s.async_filters({.set = std::string("nightcore"), .by = dj}, d, asio::use_future); });
+  required_answer([&](diagnostics& d) { return s.async_volume({.value = want.volume, .by = dj}, d, asio::use_future); });
 }
 
 /// Waits until the bot's store file holds session `voice` as configure() left it.
@@ -73,7 +73,7 @@ void wait_durable(io_thread& io, const std::string& db, std::uint64_t voice) {
   REQUIRE(reader);
   const storage::session_key key{want.bot, test_guild, channel_id{voice}};
   CHECK(eventually([&] {
-    auto record = answer([&](diagnostics& d) { return (*reader)->async_load_session(key, d, asio::use_future); });
+    auto record = required_answer([&](diagnostics& d) { return (*reader)->async_load_session(key, d, asio::use_future); });
     if (!record || !record->state.is_object() || record->state.value("volume", 0) != want.volume) return false;
     auto queue = replayed_queue(*record);
     auto restored = queue ? track_queue::restore(*queue) : result<track_queue>(queue.error());
@@ -108,8 +108,8 @@ void check_back(const testing::fake_node& fake, music_parent& p, std::uint64_t v
   auto s = p.manager->find(channel_id{voice});
   REQUIRE(s);
   CHECK(s->bot() == want.bot);
-  auto state = answer([&](diagnostics& d) { return s->async_state(d, asio::use_future); });
-  auto page = answer([&](diagnostics& d) { return s->async_queue_page({.number = 1, .size = 10}, d, asio::use_future); });
+  auto state = required_answer([&](diagnostics& d) { return s->async_state(d, asio::use_future); });
+  auto page = required_answer([&](diagnostics& d) { return s->async_queue_page({.number = 1, .size = 10}, d, asio::use_future); });
   std::vector<std::string> titles;
   for (auto& item : page.items) titles.push_back(item.title);
   CHECK(titles == std::vector<std::string>{track_title(1), track_title(2), track_title(3), track_title(4),

@@ -31,7 +31,7 @@ using namespace hanabi;
 using namespace std::chrono_literals;
 using test::eventually;
 
-const std::string token = "state-events-token";
+const std::string state_token = "state-events-token";
 
 // What the parent's link strand saw, in its order: "answer N" when the answer to `volume N`
 // completed, "state N" when a state_changed event with volume N arrived.
@@ -52,13 +52,13 @@ class wire_log {
 };
 
 // A session child dialing `port`, killed when the test ends.
-class child_process {
+class session_child {
  public:
-  child_process(unsigned short port, const std::string& node_url, std::chrono::milliseconds state_interval) {
+  session_child(unsigned short port, const std::string& node_url, std::chrono::milliseconds state_interval) {
     auto exe = std::filesystem::path(HANABI_BINARY_DIR) / "tools/session-child/hanabi-session-child";
     REQUIRE(std::filesystem::exists(exe));  // build the hanabi_session_child target
     std::vector<std::string> args{exe.string(), "--parent",  "127.0.0.1:" + std::to_string(port),
-                                  "--token",    token,       "--name",
+                                  "--token",    state_token,       "--name",
                                   "child-1",    "--bot-id",  "98",
                                   "--node",     node_url,    "--password",
                                   "youshallnotpass", "--passthrough", "fake:",
@@ -68,9 +68,9 @@ class child_process {
     argv.push_back(nullptr);
     REQUIRE(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
   }
-  child_process(const child_process&) = delete;
-  child_process& operator=(const child_process&) = delete;
-  ~child_process() {
+  session_child(const session_child&) = delete;
+  session_child& operator=(const session_child&) = delete;
+  ~session_child() {
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, nullptr, 0);
   }
@@ -102,13 +102,13 @@ std::vector<std::string> volume_burst(std::chrono::milliseconds state_interval) 
     if (ev.value("type", "") == "state_changed") log.add("state " + std::to_string(ev["state"].value("volume", -1)));
   };
   remote::server_config sc;
-  sc.token = secret{token};
+  sc.token = secret{state_token};
   sc.link.max_missed_heartbeats = 30;  // A child starved by a loaded machine is not evicted.
   sc.link.log = logger::none();
   remote::server server(io.ioc.get_executor(), sc, h);
   auto ep = server.listen();
   REQUIRE(ep);
-  child_process child(ep->port(), fake.base_url(), state_interval);
+  session_child child(ep->port(), fake.base_url(), state_interval);
   REQUIRE(eventually([&] { return static_cast<bool>(server.find("child-1")); }));
   auto link = server.find("child-1");
 

@@ -28,7 +28,7 @@ using hanabi::test::io_thread;
 
 namespace {
 
-const std::string token = "tls-token";
+const std::string tls_token = "tls-token";
 
 std::shared_ptr<ssl::context> server_context(const testing::tls_identity& id) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
@@ -63,7 +63,7 @@ struct log_lines {
 
 remote::server_config parent_config(std::shared_ptr<ssl::context> tls) {
   remote::server_config cfg;
-  cfg.token = secret{token};
+  cfg.token = secret{tls_token};
   cfg.heartbeat_interval = 1000ms;
   cfg.link.max_missed_heartbeats = 30;
   cfg.link.log = logger::none();
@@ -76,7 +76,7 @@ remote::client_config child_config(unsigned short port, std::shared_ptr<ssl::con
   cfg.port = port;
   cfg.name = "tls-child";
   cfg.bot_id = user_id{77};
-  cfg.token = secret{token};
+  cfg.token = secret{tls_token};
   cfg.link.log = std::move(log);
   cfg.tls = std::move(tls);
   cfg.reconnect_initial = 50ms;

@@ -22,7 +22,7 @@ answer<enqueue_outcome> play(session_env& env, session& s, const std::string& qu
 }
 }  // namespace
 
-TEST_CASE_METHOD(basic_local_env<2>, "local_session: its node dies; the player moves, plays on, and the queue does not advance",
+TEST_CASE_METHOD(basic_local_env<2>, "local_session: its node dies, the player moves, plays on, and the queue does not advance",
                  "[sessions][local]") {
   auto s = open(here, alice, {});
   event_log log(*s);

@@ -31,17 +31,17 @@ std::vector<child_setup> two_children(std::chrono::milliseconds grace = 60s) {
 }
 
 void play(session& s, const std::string& name) {
-  answer([&](diagnostics& d) { return s.async_play({.query = "fake:track:" + name, .by = user_id{1}}, d, asio::use_future); });
+  required_answer([&](diagnostics& d) { return s.async_play({.query = "fake:track:" + name, .by = user_id{1}}, d, asio::use_future); });
 }
 
 std::string now_playing_title(session& s) {
-  auto np = answer([&](diagnostics& d) { return s.async_now_playing(d, asio::use_future); });
+  auto np = required_answer([&](diagnostics& d) { return s.async_now_playing(d, asio::use_future); });
   return np ? np->item.title : "";
 }
 
 /// Everything a session publishes, for the test thread.
-struct event_log {
-  explicit event_log(session& s) : sub(s.subscribe([this](const session_event& e) { events.add(e); })) {}
+struct event_record {
+  explicit event_record(session& s) : sub(s.subscribe([this](const session_event& e) { events.add(e); })) {}
   std::optional<close_reason> closed() const {
     auto all = alternatives_of<session_events::closed>(events);
     return all.empty() ? std::nullopt : std::optional(all.back().reason);
@@ -108,7 +108,7 @@ TEST_CASE_METHOD(band, "processes: a real child's own teardown (Discord kicked i
   REQUIRE(held->bot() == "child-1");
   play(*held, "kicked");
   REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(3, guild_id{200}), "kicked"); }));
-  event_log seen(*held);
+  event_record seen(*held);
 
   // Discord disconnects child-1 from voice: the child ends its session itself.
   auto kicked = p->manager->server().find("child-1").async_request(
@@ -138,7 +138,7 @@ TEST_CASE_METHOD(band, "processes: kill -9 of a real child reports its sessions 
   REQUIRE(two->bot() == "child-1");
   play(*two, "two");
   REQUIRE(eventually([&] { return plays(fake, child_bot(1), at(2), "two"); }));
-  event_log seen(*two);
+  event_record seen(*two);
   const int first = *sup->pid("child-1");
 
   ::kill(first, SIGKILL);
@@ -181,8 +181,8 @@ TEST_CASE("processes: a hung real child delays no command on the other sessions,
   ::kill(hung, SIGSTOP);
   diagnostics to_hung_diag;
   auto to_hung = two->async_volume({.value = 10, .by = user_id{1}}, to_hung_diag, asio::use_future);
-  auto on_parent = answer([&](diagnostics& d) { return one->async_volume({.value = 80, .by = user_id{1}}, d, asio::use_future); });
-  auto on_child = answer([&](diagnostics& d) { return three->async_volume({.value = 70, .by = user_id{1}}, d, asio::use_future); });
+  auto on_parent = required_answer([&](diagnostics& d) { return one->async_volume({.value = 80, .by = user_id{1}}, d, asio::use_future); });
+  auto on_child = required_answer([&](diagnostics& d) { return three->async_volume({.value = 70, .by = user_id{1}}, d, asio::use_future); });
 
   // Both answered while the command to the hung child is still waiting.
   CHECK(on_parent == 80);

@@ -56,13 +56,6 @@ struct hosted_child {
   }
 };
 
-local_session_factory recorded_local(asio::any_io_executor ex) {
-  return [ex](session_address where, user_id, diagnostics&, session_handler<std::shared_ptr<session>> h) {
-    auto s = std::make_shared<recorded_session>(ex, where, "parent", false);
-    asio::post(ex, [h = std::move(h), s]() mutable { std::move(h)(error_code{}, s); });
-  };
-}
-
 std::shared_ptr<session> get(session_manager& m, session_address where) {
   diagnostics diag;
   return m.async_get_or_create(where, {user_id{1}, {}}, diag, asio::use_future).get();

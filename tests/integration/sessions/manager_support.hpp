@@ -82,6 +82,7 @@ inline std::string built_program(const std::string& relative) {
 
 #include <hanabi/remote/client.hpp>
 #include <hanabi/session/session.hpp>
+#include <hanabi/session/session_manager.hpp>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -315,5 +316,13 @@ class scripted_child {
   std::unique_ptr<remote::client> client_;
   error_code run_result_;  // guarded by mutex_
 };
+
+/// Local sessions for a manager under test: each one a recorded_session held by the parent.
+inline local_session_factory recorded_local(boost::asio::any_io_executor ex) {
+  return [ex](session_address where, user_id, diagnostics&, session_handler<std::shared_ptr<session>> h) {
+    auto s = std::make_shared<recorded_session>(ex, where, "parent", false);
+    boost::asio::post(ex, [h = std::move(h), s]() mutable { std::move(h)(error_code{}, s); });
+  };
+}
 
 }  // namespace hanabi::test

@@ -39,7 +39,7 @@ inline user_id child_bot(std::uint64_t n) { return user_id{parent_bot.value() + 
 /// The answer of a session (or store) call made with asio::use_future; a failure fails the test
 /// with the sentence the user would see.
 template <class Start>
-auto answer(Start start) {
+auto required_answer(Start start) {
   diagnostics diag;
   auto f = start(diag);
   try {
@@ -125,7 +125,7 @@ class music_parent {
       auto opened = storage::sqlite_store::open(io.ioc.get_executor(), sc);
       REQUIRE(opened);
       store_ = std::move(*opened);
-      stored = answer([&](diagnostics& d) { return store_->async_load_node_sessions(d, asio::use_future); });
+      stored = required_answer([&](diagnostics& d) { return store_->async_load_node_sessions(d, asio::use_future); });
     }
     lavalink_ = std::make_shared<node>(io.ioc.get_executor(), fake_bot_node("lavalink", node_url, parent_bot, stored));
     if (store_) keep_node_session(*lavalink_, *store_);
@@ -191,7 +191,7 @@ class music_parent {
         if (held.keeper) keepers.push_back(held.keeper);
       return true;
     });
-    for (auto& k : keepers) answer([&](diagnostics&) { return k->async_flush(asio::use_future); });
+    for (auto& k : keepers) required_answer([&](diagnostics&) { return k->async_flush(asio::use_future); });
   }
 
   std::unique_ptr<session_manager> manager;

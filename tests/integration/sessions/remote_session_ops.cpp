@@ -37,17 +37,17 @@ using hanabi::test::io_thread;
 
 namespace {
 
-const std::string token = "sessions-token";
+const std::string link_token = "sessions-token";
 const guild_id guild{81384788765712384};
 const channel_id voice_a{223456789012345678};
 const channel_id voice_b{223456789012345679};
-const user_id alice{111};
+const user_id ops_user{111};
 
 item_view item(std::string title) {
   item_view i;
   i.position = 1;
   i.title = std::move(title);
-  i.requester = alice;
+  i.requester = ops_user;
   return i;
 }
 
@@ -190,7 +190,7 @@ class scripted_session final : public session {
     answer(std::move(h), {}, s);
   }
   void do_history(std::size_t limit, diagnostics&, session_handler<std::vector<action_record>> h) override {
-    answer(std::move(h), {}, std::vector<action_record>(limit, action_record{1, alice, "volume", "80"}));
+    answer(std::move(h), {}, std::vector<action_record>(limit, action_record{1, ops_user, "volume", "80"}));
   }
 
  private:
@@ -230,7 +230,7 @@ struct rig {
       for (auto& [voice, s] : parent_sessions) s->link_lost(why);
     };
     remote::server_config sc;
-    sc.token = secret{token};
+    sc.token = secret{link_token};
     sc.heartbeat_interval = 1000ms;
     sc.link.max_missed_heartbeats = 30;
     sc.link.log = logger::none();
@@ -255,7 +255,7 @@ struct rig {
     cc.port = ep->port();
     cc.name = "child-1";
     cc.bot_id = user_id{1000};
-    cc.token = secret{token};
+    cc.token = secret{link_token};
     cc.link.log = logger::none();
     client = std::make_unique<remote::client>(io.ioc.get_executor(), cc, ch);
     host->set_upstream([c = client.get()](std::string op, nlohmann::json p) { c->send_event(std::move(op), std::move(p)); });
@@ -283,11 +283,11 @@ struct rig {
 };
 
 // Collects the events a subscriber saw.
-struct event_log {
+struct event_tally {
   std::mutex mutex;
   std::vector<session_event> events;
   session_subscription sub;
-  explicit event_log(session& s)
+  explicit event_tally(session& s)
       : sub(s.subscribe([this](const session_event& e) {
           std::lock_guard lock(mutex);
           events.push_back(e);
@@ -307,7 +307,7 @@ TEST_CASE("remote session: connect asks the child's factory for the configured k
   r.session_config.inactivity_timeout = 1234ms;
   auto s = r.open(voice_a);
   diagnostics d;
-  s->async_connect({alice}, d, asio::use_future).get();
+  s->async_connect({ops_user}, d, asio::use_future).get();
   std::lock_guard lock(r.mutex);
   REQUIRE(r.requests.size() == 1);
   CHECK(r.requests[0].address == session_address{guild, voice_a});
@@ -323,12 +323,12 @@ TEST_CASE("remote session: every op reaches the child's session and its answer c
   CHECK(s->is_remote());
   CHECK(s->bot() == "child-1");
 
-  auto st = s->async_connect({alice}, d, asio::use_future).get();
+  auto st = s->async_connect({ops_user}, d, asio::use_future).get();
   CHECK(st.connected);
   CHECK(st.address == session_address{guild, voice_a});
   CHECK(st.node == "by 111");
 
-  auto played = s->async_play({"lofi", alice, 4}, d, asio::use_future).get();
+  auto played = s->async_play({"lofi", ops_user, 4}, d, asio::use_future).get();
   CHECK(played.first_title == "lofi");
   CHECK(played.positions == std::vector<std::size_t>{4});
   enqueue_args en;
@@ -336,19 +336,19 @@ TEST_CASE("remote session: every op reaches the child's session and its answer c
   auto enq = s->async_enqueue(en, d, asio::use_future).get();
   CHECK(enq.positions == std::vector<std::size_t>{1});
   CHECK(enq.failed == std::vector<std::string>{"https://nothing.example"});
-  CHECK(s->async_skip({skip_args::kind::by, 2, alice}, d, asio::use_future).get().item.title == "skipped 2");
-  CHECK(s->async_seek({-10000, true, alice}, d, asio::use_future).get() == 50000);
-  s->async_pause({true, alice}, d, asio::use_future).get();
-  CHECK(s->async_volume({-20, true, alice}, d, asio::use_future).get() == 80);
-  s->async_stop({alice}, d, asio::use_future).get();
-  CHECK(s->async_filters({std::string("nightcore"), alice}, d, asio::use_future).get().volume == 0.5);
-  s->async_repeat({repeat_mode::all, alice}, d, asio::use_future).get();
-  s->async_shuffle({false, alice}, d, asio::use_future).get();
-  auto removed = s->async_dequeue({dequeue_rule::duplicates{}, dequeue_scope::upcoming, alice}, d, asio::use_future).get();
+  CHECK(s->async_skip({skip_args::kind::by, 2, ops_user}, d, asio::use_future).get().item.title == "skipped 2");
+  CHECK(s->async_seek({-10000, true, ops_user}, d, asio::use_future).get() == 50000);
+  s->async_pause({true, ops_user}, d, asio::use_future).get();
+  CHECK(s->async_volume({-20, true, ops_user}, d, asio::use_future).get() == 80);
+  s->async_stop({ops_user}, d, asio::use_future).get();
+  CHECK(s->async_filters({std::string("nightcore"), ops_user}, d, asio::use_future).get().volume == 0.5);
+  s->async_repeat({repeat_mode::all, ops_user}, d, asio::use_future).get();
+  s->async_shuffle({false, ops_user}, d, asio::use_future).get();
+  auto removed = s->async_dequeue({dequeue_rule::duplicates{}, dequeue_scope::upcoming, ops_user}, d, asio::use_future).get();
   REQUIRE(removed.size() == 2);
   CHECK(removed[1].title == "gone 2");
-  s->async_move({2, 1, alice}, d, asio::use_future).get();
-  CHECK(s->async_clear({false, alice}, d, asio::use_future).get() == 7);
+  s->async_move({2, 1, ops_user}, d, asio::use_future).get();
+  CHECK(s->async_clear({false, ops_user}, d, asio::use_future).get() == 7);
   CHECK_FALSE(s->async_now_playing(d, asio::use_future).get());
   auto page = s->async_queue_page({3, 10}, d, asio::use_future).get();
   CHECK((page.page == 3 && page.pages == 4));
@@ -366,7 +366,7 @@ TEST_CASE("remote session: the child's typed errors and sentences reach the call
   rig r;
   auto s = r.open(voice_a);
   diagnostics d;
-  s->async_connect({alice}, d, asio::use_future).get();
+  s->async_connect({ops_user}, d, asio::use_future).get();
 
   auto code_of = [](auto fut) {
     try {
@@ -376,16 +376,16 @@ TEST_CASE("remote session: the child's typed errors and sentences reach the call
     }
     return error_code();
   };
-  CHECK(code_of(s->async_volume({2000, false, alice}, d, asio::use_future)) == error::out_of_range);
+  CHECK(code_of(s->async_volume({2000, false, ops_user}, d, asio::use_future)) == error::out_of_range);
   CHECK(d.client_message() == "volume 2000 is outside 0..1000");
-  CHECK(code_of(s->async_play({"nothing", alice}, d, asio::use_future)) == error::no_matches);
+  CHECK(code_of(s->async_play({"nothing", ops_user}, d, asio::use_future)) == error::no_matches);
   CHECK(d.client_message() == "no track matches 'nothing'");
-  CHECK(code_of(s->async_move({9, 1, alice}, d, asio::use_future)) == error::position_out_of_range);
+  CHECK(code_of(s->async_move({9, 1, ops_user}, d, asio::use_future)) == error::position_out_of_range);
   CHECK(d.client_message() == "position 9 is out of range: 1 to 5");
-  s->async_pause({true, alice}, d, asio::use_future).get();
-  CHECK(code_of(s->async_pause({true, alice}, d, asio::use_future)) == error::no_effect);
+  s->async_pause({true, ops_user}, d, asio::use_future).get();
+  CHECK(code_of(s->async_pause({true, ops_user}, d, asio::use_future)) == error::no_effect);
   CHECK(d.client_message() == "already paused");
-  CHECK(code_of(s->async_shuffle({true, alice}, d, asio::use_future)) == error::nothing_to_unshuffle);
+  CHECK(code_of(s->async_shuffle({true, ops_user}, d, asio::use_future)) == error::nothing_to_unshuffle);
 
   // A voice channel the child holds no session in.
   auto other = r.open(voice_b);
@@ -393,7 +393,7 @@ TEST_CASE("remote session: the child's typed errors and sentences reach the call
   CHECK(d.client_message().find(voice_b.str()) != std::string::npos);
 }
 
-TEST_CASE("remote session: one bot per guild; available tells the parent") {
+TEST_CASE("remote session: one bot per guild, available tells the parent") {
   rig r;
   diagnostics d;
   auto link = r.server->find("child-1");
@@ -404,11 +404,11 @@ TEST_CASE("remote session: one bot per guild; available tells the parent") {
         .get<bool>();
   };
   CHECK(ask_free(voice_a));
-  r.open(voice_a)->async_connect({alice}, d, asio::use_future).get();
+  r.open(voice_a)->async_connect({ops_user}, d, asio::use_future).get();
   CHECK_FALSE(ask_free(voice_b));
   auto second = r.open(voice_b);
   try {
-    second->async_connect({alice}, d, asio::use_future).get();
+    second->async_connect({ops_user}, d, asio::use_future).get();
     FAIL("a second channel of the guild was accepted");
   } catch (const boost::system::system_error& e) {
     CHECK(e.code() == error::bot_busy);
@@ -419,12 +419,12 @@ TEST_CASE("remote session: one bot per guild; available tells the parent") {
   CHECK(listed["sessions"][0]["voice"] == voice_a.str());
 }
 
-TEST_CASE("remote session: the child's events reach subscribers; its own close ends the session without echo") {
+TEST_CASE("remote session: the child's events reach subscribers, its own close ends the session without echo") {
   rig r;
   auto s = r.open(voice_a);
-  event_log log(*s);
+  event_tally log(*s);
   diagnostics d;
-  s->async_connect({alice}, d, asio::use_future).get();
+  s->async_connect({ops_user}, d, asio::use_future).get();
   auto child = r.child_session(voice_a);
 
   child->emit(session_events::track_started{item("first")});
@@ -456,41 +456,41 @@ TEST_CASE("remote session: the child's events reach subscribers; its own close e
 TEST_CASE("remote session: disconnect ends it with exactly one closed event") {
   rig r;
   auto s = r.open(voice_a);
-  event_log log(*s);
+  event_tally log(*s);
   diagnostics d;
-  s->async_connect({alice}, d, asio::use_future).get();
-  s->async_disconnect({alice}, d, asio::use_future).get();
+  s->async_connect({ops_user}, d, asio::use_future).get();
+  s->async_disconnect({ops_user}, d, asio::use_future).get();
   CHECK(r.child_session(voice_a)->disconnects == 1);
   CHECK(s->is_closed());
   // The child's session_closed arrives too; it must not publish a second closed event. A state request to the
   // child (answered after the event was sent, on the same link) orders the check after it.
   auto other = r.open(voice_b);
-  other->async_connect({alice}, d, asio::use_future).get();
+  other->async_connect({ops_user}, d, asio::use_future).get();
   other->async_state(d, asio::use_future).get();
   CHECK(log.count<session_events::closed>() == 1);
 }
 
-TEST_CASE("remote session: a hung child times out; a lost link ends the session as child_lost") {
+TEST_CASE("remote session: a hung child times out, a lost link ends the session as child_lost") {
   rig r;
   r.session_config.request_timeout = 300ms;
   auto impatient = r.open(voice_a);
   diagnostics d;
-  impatient->async_connect({alice}, d, asio::use_future).get();
+  impatient->async_connect({ops_user}, d, asio::use_future).get();
   r.child_session(voice_a)->hang_stop = true;
   try {
-    impatient->async_stop({alice}, d, asio::use_future).get();
+    impatient->async_stop({ops_user}, d, asio::use_future).get();
     FAIL("a hung call completed");
   } catch (const boost::system::system_error& e) {
     CHECK(e.code() == error::timeout);
   }
   // The link still serves other calls.
-  CHECK(impatient->async_volume({50, false, alice}, d, asio::use_future).get() == 50);
+  CHECK(impatient->async_volume({50, false, ops_user}, d, asio::use_future).get() == 50);
 
   // The same child session, seen by a patient parent-side session: its hung call fails when the link goes.
   r.session_config.request_timeout = 60s;
   auto s = r.open(voice_a);
-  event_log log(*s);
-  auto pending = s->async_stop({alice}, d, asio::use_future);
+  event_tally log(*s);
+  auto pending = s->async_stop({ops_user}, d, asio::use_future);
   r.client->stop();
   try {
     pending.get();

@@ -25,7 +25,7 @@ using storage::journal_commit;
 
 namespace {
 
-const user_id alice{7};
+const user_id store_user{7};
 
 storage::session_key key() { return {"alpha", guild_id{1}, channel_id{2}}; }
 
@@ -40,9 +40,9 @@ TEST_CASE("a new database file gets the latest schema, in WAL mode, with foreign
   sqlite_fixture<> f{{}};
   CHECK(f.db->schema_version() == storage::sqlite_store::latest_schema_version);
   sync_store s(f.ctx, f.store());
-  auto p = s.create(alice, {"P", "", storage::visibility::private_, {{"src", "a", {}, {}, {}}, {"src", "b", {}, {}, {}}}});
+  auto p = s.create(store_user, {"P", "", storage::visibility::private_, {{"src", "a", {}, {}, {}}, {"src", "b", {}, {}, {}}}});
   REQUIRE(p);
-  REQUIRE(s.erase(alice, p->id));
+  REQUIRE(s.erase(store_user, p->id));
   f.db.reset();
   raw_db raw(f.config.path);
   CHECK(raw.column("PRAGMA journal_mode") == std::vector<std::string>{"wal"});
@@ -62,7 +62,7 @@ TEST_CASE("reopening an existing file applies no migration and keeps the data") 
     auto first = storage::sqlite_store::open(ctx.get_executor(), config);
     REQUIRE(first);
     sync_store s(ctx, **first);
-    REQUIRE(s.save_user({alice, 42, 5, {{"tz", "UTC"}}}));
+    REQUIRE(s.save_user({store_user, 42, 5, {{"tz", "UTC"}}}));
   }
   CHECK(logged == std::vector<std::string>{"storage: applied schema migration 1", "storage: applied schema migration 2",
                                           "storage: applied schema migration 3",
@@ -72,7 +72,7 @@ TEST_CASE("reopening an existing file applies no migration and keeps the data") 
   REQUIRE(second);
   CHECK(logged.empty());
   sync_store s(ctx, **second);
-  CHECK(s.load_user(alice)->volume == 42);
+  CHECK(s.load_user(store_user)->volume == 42);
   second->reset();
   raw_db raw(config.path);
   CHECK(raw.number("SELECT count(*) FROM schema_version") == 4);
@@ -96,7 +96,7 @@ TEST_CASE("a version 1 file is migrated to the latest version and keeps its play
   auto opened = storage::sqlite_store::open(ctx.get_executor(), config);
   REQUIRE(opened);
   sync_store s(ctx, **opened);
-  auto old = s.get(alice, 5);
+  auto old = s.get(store_user, 5);
   REQUIRE(old);
   CHECK(old->entries.at(0).title == "kept");
   REQUIRE(s.append(key(), one_event(1)));  // a version 2 table
@@ -180,7 +180,7 @@ TEST_CASE("close commits every initiated operation, posts every handler, then re
   CHECK(on_caller_thread);
 
   error_code late;
-  f.db->async_load_user(alice, diag, [&](error_code ec, storage::user_settings) { late = ec; });
+  f.db->async_load_user(store_user, diag, [&](error_code ec, storage::user_settings) { late = ec; });
   f.ctx.restart();
   f.ctx.run();
   CHECK(late == error::storage_failure);
@@ -199,7 +199,7 @@ TEST_CASE("use_future works from a thread that does not run the io_context") {
   f.db->async_save_node_session({"main", "s1", true, std::chrono::seconds(30)}, diag, asio::use_future).get();
   auto nodes = f.db->async_load_node_sessions(diag, asio::use_future).get();
   CHECK(nodes == std::vector<storage::node_session>{{"main", "s1", true, std::chrono::seconds(30)}});
-  auto bad = f.db->async_get_playlist(alice, 12345, diag, asio::use_future);
+  auto bad = f.db->async_get_playlist(store_user, 12345, diag, asio::use_future);
   CHECK_THROWS_AS(bad.get(), boost::system::system_error);
   guard.reset();
   runner.join();

@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const hanabi::user_id alice{11};
+const hanabi::user_id library_user{11};
 
 hanabi::protocol::track track_named(const std::string& title) {
   hanabi::protocol::track t;
@@ -90,22 +90,22 @@ TEST_CASE("search menus: their custom ids, the pick, and the closed form") {
 }
 
 TEST_CASE("enqueue_request: playlist, owner, mode and shuffle") {
-  auto plain = enqueue_request({{"playlist", "chill"}}, alice).value();
+  auto plain = enqueue_request({{"playlist", "chill"}}, library_user).value();
   CHECK(plain.playlist.name == "chill");
-  CHECK(plain.playlist.owner == alice);
+  CHECK(plain.playlist.owner == library_user);
   CHECK(plain.options.mode == hanabi::enqueue_mode::fifo);
   CHECK_FALSE(plain.options.shuffle);
-  CHECK(plain.options.caller == alice);
+  CHECK(plain.options.caller == library_user);
 
-  auto full = enqueue_request({{"playlist", "mix"}, {"owner", "<@42>"}, {"mode", "Interlace"}, {"shuffle", "yes"}}, alice).value();
+  auto full = enqueue_request({{"playlist", "mix"}, {"owner", "<@42>"}, {"mode", "Interlace"}, {"shuffle", "yes"}}, library_user).value();
   CHECK(full.playlist.owner == hanabi::user_id{42});
   CHECK(full.options.mode == hanabi::enqueue_mode::interlace);
   CHECK(full.options.shuffle);
 
-  CHECK(enqueue_request({}, alice).error().code == errc::missing_option);
-  CHECK(enqueue_request({{"playlist", "x"}, {"mode", "lifo"}}, alice).error().code == errc::unknown_choice);
-  CHECK(enqueue_request({{"playlist", "x"}, {"shuffle", "maybe"}}, alice).error().code == errc::unknown_choice);
-  CHECK(enqueue_request({{"playlist", "x"}, {"owner", "bob"}}, alice).error().code == errc::malformed_snowflake);
+  CHECK(enqueue_request({}, library_user).error().code == errc::missing_option);
+  CHECK(enqueue_request({{"playlist", "x"}, {"mode", "lifo"}}, library_user).error().code == errc::unknown_choice);
+  CHECK(enqueue_request({{"playlist", "x"}, {"shuffle", "maybe"}}, library_user).error().code == errc::unknown_choice);
+  CHECK(enqueue_request({{"playlist", "x"}, {"owner", "bob"}}, library_user).error().code == errc::malformed_snowflake);
 }
 
 TEST_CASE("create_request and segment_request") {
@@ -153,23 +153,23 @@ TEST_CASE("enqueue_entries: cached tracks decoded, the others by source, segment
 }
 
 TEST_CASE("playlist_failure: each store error as a short sentence") {
-  const playlist_ref mine{"chill", alice};
+  const playlist_ref mine{"chill", library_user};
   const playlist_ref theirs{"mix", hanabi::user_id{42}};
   auto f = [](hanabi::error e, std::string text) { return hanabi::failure{e, hanabi::diagnostics{std::move(text)}}; };
-  CHECK(playlist_failure(f(hanabi::error::record_not_found, "x"), mine, alice) == "You have no playlist named **chill**.");
-  CHECK(playlist_failure(f(hanabi::error::record_not_found, "x"), theirs, alice) == "<@42> has no playlist named **mix**.");
-  CHECK(playlist_failure(f(hanabi::error::access_denied, "x"), theirs, alice) ==
+  CHECK(playlist_failure(f(hanabi::error::record_not_found, "x"), mine, library_user) == "You have no playlist named **chill**.");
+  CHECK(playlist_failure(f(hanabi::error::record_not_found, "x"), theirs, library_user) == "<@42> has no playlist named **mix**.");
+  CHECK(playlist_failure(f(hanabi::error::access_denied, "x"), theirs, library_user) ==
         "**mix** belongs to <@42>: only they may change it, and only if it is public may you use it.");
-  CHECK(playlist_failure(f(hanabi::error::duplicate_name, "you already have a playlist named 'chill'"), mine, alice) ==
+  CHECK(playlist_failure(f(hanabi::error::duplicate_name, "you already have a playlist named 'chill'"), mine, library_user) ==
         "You already have a playlist named 'chill'.");
-  CHECK(playlist_failure(f(hanabi::error::invalid_name, "the playlist name is empty"), mine, alice) ==
+  CHECK(playlist_failure(f(hanabi::error::invalid_name, "the playlist name is empty"), mine, library_user) ==
         "The playlist name is empty.");
 }
 
 TEST_CASE("playlists render: entries with segments, listings, and the export file") {
   hanabi::storage::playlist p;
   p.name = "chill";
-  p.owner = alice;
+  p.owner = library_user;
   p.entries = {{"s1", "first", 30'000, 165'000, std::nullopt}, {"s2", "second", std::nullopt, std::nullopt, std::nullopt}};
   auto shown = render_playlist(p);
   CHECK(shown.ephemeral);
@@ -184,13 +184,13 @@ TEST_CASE("playlists render: entries with segments, listings, and the export fil
   CHECK(listing.size() <= 4096);
   CHECK(listing.ends_with("… and 15 more"));
 
-  std::vector<hanabi::storage::playlist_summary> list{{1, alice, "chill", "", hanabi::storage::visibility::private_, 2},
-                                                      {2, alice, "pub", "for all", hanabi::storage::visibility::public_, 1}};
-  CHECK(render_playlist_list(list, alice, true).embeds.at(0).description ==
+  std::vector<hanabi::storage::playlist_summary> list{{1, library_user, "chill", "", hanabi::storage::visibility::private_, 2},
+                                                      {2, library_user, "pub", "for all", hanabi::storage::visibility::public_, 1}};
+  CHECK(render_playlist_list(list, library_user, true).embeds.at(0).description ==
         "**chill** · 2 tracks · private\n**pub** · 1 track · public — for all");
-  CHECK(render_playlist_list({}, alice, true).embeds.at(0).description ==
+  CHECK(render_playlist_list({}, library_user, true).embeds.at(0).description ==
         "You have no playlists: create one with /playlist create.");
-  CHECK(render_playlist_list({}, alice, false).embeds.at(0).title == "Public playlists of <@11>");
+  CHECK(render_playlist_list({}, library_user, false).embeds.at(0).title == "Public playlists of <@11>");
 
   auto exported = render_playlist_export(p);
   REQUIRE(exported.files.size() == 1);

@@ -159,7 +159,7 @@ TEST_CASE("offline gateway: a button press reaches the bot whose message has it"
   CHECK(presses[0].from.text_channel == hanabi::channel_id{10});
 }
 
-TEST_CASE("offline gateway: a deferred answer is recorded; a menu in a reply is picked by its kind", "[bot][offline]") {
+TEST_CASE("offline gateway: a deferred answer is recorded, a menu in a reply is picked by its kind", "[bot][offline]") {
   fixture f;
   std::vector<command_invocation> commands;
   std::vector<component_invocation> picks;

@@ -224,6 +224,8 @@ TEST_CASE("render: a /nodes row from the pool's view and the node's stats", "[bo
   CHECK(row.penalty == 7);
   CHECK(render_nodes({row}).embeds.at(0).fields.at(0).value ==
         "🟢 up · 9 players (5 playing) · CPU 50% · penalty 7 · frame deficit 60/min");
+  stats.players = 0;  // sent before this pool's two players started
+  CHECK(make_node_row(pooled, stats).players == 2);
 }
 
 TEST_CASE("render: messages as console text", "[bot][render]") {

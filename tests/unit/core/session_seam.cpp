@@ -81,7 +81,7 @@ TEST_CASE("session seam: a callback gets the implementation's answer") {
   CHECK(s->calls == 1);
 }
 
-TEST_CASE("session seam: use_future and use_awaitable reach the same op; errors throw with diagnostics") {
+TEST_CASE("session seam: use_future and use_awaitable reach the same op, errors throw with diagnostics") {
   asio::io_context io;
   auto s = std::make_shared<echo_session>(io);
   diagnostics d1;

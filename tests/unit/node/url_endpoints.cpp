@@ -72,7 +72,7 @@ TEST_CASE("every route of PROTOCOL.md 7.2") {
   CHECK(endpoints::routeplanner_free_all("") == "/v4/routeplanner/free/all");
 }
 
-TEST_CASE("statuses map onto typed errors; the error body becomes diagnostics") {
+TEST_CASE("statuses map onto typed errors, the error body becomes diagnostics") {
   auto with = [](unsigned status, std::string body = {}, bool lavalink = true) {
     return classify(rest_response{status, std::move(body), "application/json", lavalink});
   };

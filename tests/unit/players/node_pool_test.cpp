@@ -17,7 +17,7 @@ using namespace hanabi;
 using test::fake_link;
 
 namespace {
-const user_id bot{1};
+const user_id pool_bot{1};
 
 struct pool_fixture {
   asio::io_context io;
@@ -45,7 +45,7 @@ struct pool_fixture {
   }
   std::shared_ptr<player> create(guild_id g) {
     player_config cfg;
-    cfg.bot = bot;
+    cfg.bot = pool_bot;
     cfg.log = logger::none();
     cfg.on_event = [this, g](const player_event& e) { events[g].push_back(e); };
     auto p = pool.create_player(g, cfg);
@@ -300,7 +300,7 @@ TEST_CASE("pool: a failed move is retried, then the player is parked until a nod
   CHECK(f.count_events<player_moved>(p->guild()) == 1);
 }
 
-TEST_CASE("pool: removing a node fails its players over; stats report penalties") {
+TEST_CASE("pool: removing a node fails its players over, stats report penalties") {
   pool_fixture f(2);
   for (std::uint64_t i = 0; i < 10; ++i) f.create_playing(i);
   f.settle();
@@ -318,7 +318,7 @@ TEST_CASE("pool: removing a node fails its players over; stats report penalties"
   CHECK_FALSE(f.pool.find_player(guild_id{1000}));
 }
 
-TEST_CASE("pool: a node that comes back deletes its stale copies; lost players move away") {
+TEST_CASE("pool: a node that comes back deletes its stale copies, lost players move away") {
   pool_fixture f(2);
   auto p = f.create_playing(1);
   auto q = f.create_playing(2);

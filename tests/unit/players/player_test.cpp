@@ -15,8 +15,8 @@ using test::fake_link;
 using namespace std::chrono_literals;
 
 namespace {
-const guild_id guild{817327181659111454ULL};
-const user_id bot{170939974227541168ULL};
+const guild_id player_guild{817327181659111454ULL};
+const user_id player_bot{170939974227541168ULL};
 const channel_id chan{1266368011753754644ULL};
 
 struct fixture {
@@ -28,11 +28,11 @@ struct fixture {
 
   fixture() {
     player_config cfg;
-    cfg.bot = bot;
+    cfg.bot = player_bot;
     cfg.send_gateway = [this](const gateway_voice_update& g) { gateway.push_back(g); };
     cfg.on_event = [this](const player_event& e) { events.push_back(e); };
     cfg.log = logger::none();
-    p = std::make_shared<player>(io.get_executor(), guild, cfg);
+    p = std::make_shared<player>(io.get_executor(), player_guild, cfg);
     link->catalogue["A"] = test::make_track("A");
     link->catalogue["B"] = test::make_track("B");
     p->attach(link);
@@ -127,7 +127,7 @@ TEST_CASE("player: a burst of volume changes costs one PATCH for the burst, last
   CHECK(f.p->snapshot().volume == 50);
 }
 
-TEST_CASE("player: a burst of seeks coalesces too; a play resets the seek merged before it") {
+TEST_CASE("player: a burst of seeks coalesces too, a play resets the seek merged before it") {
   fixture f;
   std::vector<error_code> done;
   f.p->async_play(test::make_track("A"), {}, f.recorder(done));
@@ -180,7 +180,7 @@ TEST_CASE("player: values Lavalink would reject fail locally with typed errors")
   CHECK(f.link->bodies.empty());
 }
 
-TEST_CASE("player: a node error reaches the handler; use_future works") {
+TEST_CASE("player: a node error reaches the handler, use_future works") {
   fixture f;
   f.link->kill();
   auto fut = f.p->async_set_volume(5, asio::use_future);
@@ -241,33 +241,33 @@ TEST_CASE("player: relative seeks start from the extrapolated position and stay 
   CHECK(f.link->bodies.back().position == 15000);
 }
 
-TEST_CASE("player: events update the mirror and reach the owner; a replaced end does not clear the new track") {
+TEST_CASE("player: events update the mirror and reach the owner, a replaced end does not clear the new track") {
   fixture f;
   f.link->auto_answer = true;
   f.p->async_play(test::make_track("A"), {}, [](error_code) {});
   f.settle();
   f.p->async_play(test::make_track("B"), {}, [](error_code) {});
   f.settle();
-  f.p->on_event(protocol::track_end_event{guild, test::make_track("A"), protocol::track_end_reason::replaced});
+  f.p->on_event(protocol::track_end_event{player_guild, test::make_track("A"), protocol::track_end_reason::replaced});
   CHECK(f.p->snapshot().track->encoded == "B");
-  f.p->on_event(protocol::track_start_event{guild, test::make_track("B")});
-  f.p->on_event(protocol::track_stuck_event{guild, test::make_track("B"), 10000});
-  f.p->on_event(protocol::track_end_event{guild, test::make_track("B"), protocol::track_end_reason::finished});
+  f.p->on_event(protocol::track_start_event{player_guild, test::make_track("B")});
+  f.p->on_event(protocol::track_stuck_event{player_guild, test::make_track("B"), 10000});
+  f.p->on_event(protocol::track_end_event{player_guild, test::make_track("B"), protocol::track_end_reason::finished});
   CHECK_FALSE(f.p->snapshot().track);
   CHECK(f.events_of<protocol::track_end_event>().size() == 2);
   CHECK(f.events_of<protocol::track_start_event>().size() == 1);
   CHECK(f.events_of<protocol::track_stuck_event>().size() == 1);
 }
 
-TEST_CASE("player: the voice join pairs and sends channelId to Lavalink; close codes reach voice") {
+TEST_CASE("player: the voice join pairs and sends channelId to Lavalink, close codes reach voice") {
   fixture f;
   f.link->auto_answer = true;
   std::optional<error_code> joined;
   f.p->async_join(chan, [&](error_code ec) { joined = ec; });
   REQUIRE(f.gateway.size() == 1);
   CHECK(f.gateway[0].channel == chan);
-  f.p->on_voice_server_update({guild, "tok", "rotterdam1.discord.media:443"});
-  f.p->on_voice_state_update({guild, bot, chan, "sess"});
+  f.p->on_voice_server_update({player_guild, "tok", "rotterdam1.discord.media:443"});
+  f.p->on_voice_state_update({player_guild, player_bot, chan, "sess"});
   f.settle();
   REQUIRE(joined);
   CHECK_FALSE(*joined);
@@ -277,7 +277,7 @@ TEST_CASE("player: the voice join pairs and sends channelId to Lavalink; close c
   CHECK(f.link->bodies[0].validate().has_value());
   CHECK(f.p->snapshot().connected);
 
-  f.p->on_event(protocol::websocket_closed_event{guild, 4017, "E2EE required", true});
+  f.p->on_event(protocol::websocket_closed_event{player_guild, 4017, "E2EE required", true});
   CHECK_FALSE(f.p->snapshot().connected);
   REQUIRE(f.gateway.size() == 2);
   CHECK_FALSE(f.gateway[1].channel);  // left
@@ -294,8 +294,8 @@ TEST_CASE("player: a move recreates the player elsewhere with everything, and pe
   o.user_data = nlohmann::json{{"k", 1}};
   f.p->async_play(test::make_track("A"), o, [](error_code) {});
   f.p->async_join(chan, [](error_code) {});
-  f.p->on_voice_server_update({guild, "tok", "rotterdam1.discord.media:443"});
-  f.p->on_voice_state_update({guild, bot, chan, "sess"});
+  f.p->on_voice_server_update({player_guild, "tok", "rotterdam1.discord.media:443"});
+  f.p->on_voice_state_update({player_guild, player_bot, chan, "sess"});
   f.settle();
   f.p->async_set_volume(70, [](error_code) {});
   f.p->async_set_filters(presets::vaporwave(), [](error_code) {});
@@ -336,7 +336,7 @@ TEST_CASE("player: a move recreates the player elsewhere with everything, and pe
   CHECK(f.events_of<protocol::track_end_event>().empty());
 }
 
-TEST_CASE("player: parked, commands wait; restored, they follow the restore") {
+TEST_CASE("player: parked, commands wait, restored, they follow the restore") {
   fixture f;
   f.link->auto_answer = true;
   f.p->async_play(test::make_track("A"), {}, [](error_code) {});
@@ -368,7 +368,7 @@ TEST_CASE("player: destroy deletes on the node, leaves voice, and later commands
   f.p->async_destroy(f.recorder(done));
   f.settle();
   CHECK(done == std::vector<error_code>{error::no_player, error::no_player, error_code{}});
-  CHECK(f.link->destroyed == std::vector<guild_id>{guild});
+  CHECK(f.link->destroyed == std::vector<guild_id>{player_guild});
   CHECK(f.p->destroyed());
   REQUIRE(f.gateway.size() == 1);
   CHECK_FALSE(f.gateway[0].channel);

@@ -10,7 +10,7 @@
 using namespace hanabi;
 
 namespace {
-node_load node(std::string name, int playing = 0, double load = 0.0) {
+node_load load_of(std::string name, int playing = 0, double load = 0.0) {
   node_load n;
   n.name = std::move(name);
   n.playing_players = playing;
@@ -30,11 +30,11 @@ std::map<std::string, int> place(node_selector& sel, const std::vector<node_load
 }  // namespace
 
 TEST_CASE("selection: the classic penalty follows Lavalink-Client's formula") {
-  CHECK(classic_penalty(node("a")) == Approx(0.0));
-  CHECK(classic_penalty(node("a", 10)) == Approx(10.0));
-  CHECK(classic_penalty(node("a", 10), 5) == Approx(15.0));
-  CHECK(classic_penalty(node("a", 0, 0.5)) == Approx(std::pow(1.05, 50.0) * 10 - 10));
-  auto n = node("a");
+  CHECK(classic_penalty(load_of("a")) == Approx(0.0));
+  CHECK(classic_penalty(load_of("a", 10)) == Approx(10.0));
+  CHECK(classic_penalty(load_of("a", 10), 5) == Approx(15.0));
+  CHECK(classic_penalty(load_of("a", 0, 0.5)) == Approx(std::pow(1.05, 50.0) * 10 - 10));
+  auto n = load_of("a");
   n.frames = protocol::frame_stats{2900, 30, 70};
   const double deficit = std::pow(1.03, 500.0 * 70 / 3000) * 600 - 600;
   const double nulled = (std::pow(1.03, 500.0 * 30 / 3000) * 300 - 300) * 2;
@@ -44,7 +44,7 @@ TEST_CASE("selection: the classic penalty follows Lavalink-Client's formula") {
 }
 
 TEST_CASE("selection: the failure penalty and a node whose every load failed") {
-  auto n = node("a");
+  auto n = load_of("a");
   CHECK(failure_penalty(n) == 0.0);
   n.stuck_per_minute = 1;
   n.exceptions_per_minute = 2;
@@ -65,7 +65,7 @@ TEST_CASE("selection: voice regions from Discord endpoints") {
 }
 
 TEST_CASE("selection: 100 placements at once do not pile onto one node thanks to reservations") {
-  std::vector<node_load> nodes{node("a"), node("b"), node("c")};
+  std::vector<node_load> nodes{load_of("a"), load_of("b"), load_of("c")};
   node_selector sel;
   auto spread = place(sel, nodes, 100);
   REQUIRE(spread.size() == 3);
@@ -79,7 +79,7 @@ TEST_CASE("selection: 100 placements at once do not pile onto one node thanks to
 }
 
 TEST_CASE("selection: reservations fill the lighter nodes up to the loaded one, then spread") {
-  std::vector<node_load> nodes{node("busy", 40), node("b"), node("c")};
+  std::vector<node_load> nodes{load_of("busy", 40), load_of("b"), load_of("c")};
   node_selector sel;
   auto spread = place(sel, nodes, 80);
   CHECK(spread["b"] == 40);
@@ -92,7 +92,7 @@ TEST_CASE("selection: reservations fill the lighter nodes up to the loaded one, 
 }
 
 TEST_CASE("selection: a confirmed placement counts until the node's next stats") {
-  std::vector<node_load> nodes{node("a"), node("b")};
+  std::vector<node_load> nodes{load_of("a"), load_of("b")};
   node_selector sel;
   auto first = sel.select(nodes, {guild_id{1}, {}});
   REQUIRE(first);
@@ -109,7 +109,7 @@ TEST_CASE("selection: a confirmed placement counts until the node's next stats")
 }
 
 TEST_CASE("selection: nodes that are down or accept no new players are skipped") {
-  std::vector<node_load> nodes{node("down"), node("draining"), node("ok", 500, 0.9)};
+  std::vector<node_load> nodes{load_of("down"), load_of("draining"), load_of("ok", 500, 0.9)};
   nodes[0].available = false;
   nodes[1].accepts_new_players = false;
   node_selector sel;
@@ -120,7 +120,7 @@ TEST_CASE("selection: nodes that are down or accept no new players are skipped")
 }
 
 TEST_CASE("selection: the choice is cached per guild while its node stays eligible") {
-  std::vector<node_load> nodes{node("a"), node("b")};
+  std::vector<node_load> nodes{load_of("a"), load_of("b")};
   node_selector sel;
   auto pick = sel.select(nodes, {guild_id{9}, {}});
   nodes[*pick].playing_players = 100;  // much busier now; the guild stays
@@ -138,7 +138,7 @@ TEST_CASE("selection: the choice is cached per guild while its node stays eligib
 }
 
 TEST_CASE("selection: region affinity prefers nodes of the endpoint's region, else any") {
-  std::vector<node_load> nodes{node("eu", 50), node("us", 0)};
+  std::vector<node_load> nodes{load_of("eu", 50), load_of("us", 0)};
   nodes[0].regions = {"rotterdam", "frankfurt"};
   nodes[1].regions = {"us-east"};
   node_selector sel;
@@ -153,14 +153,14 @@ TEST_CASE("selection: region affinity prefers nodes of the endpoint's region, el
 }
 
 TEST_CASE("selection: failure rates steer placements only under penalty_and_failures") {
-  std::vector<node_load> nodes{node("flaky"), node("steady", 20)};
+  std::vector<node_load> nodes{load_of("flaky"), load_of("steady", 20)};
   nodes[0].stuck_per_minute = 1;
   node_selector with_failures;
   CHECK(with_failures.select(nodes, {guild_id{1}, {}}) == 1u);
   node_selector classic{{selection_strategy::penalty, true, {}}};
   CHECK(classic.select(nodes, {guild_id{1}, {}}) == 0u);
   // A node failing every load is used only when nothing else is left.
-  nodes[0] = node("broken");
+  nodes[0] = load_of("broken");
   nodes[0].loads_attempted_per_minute = nodes[0].loads_failed_per_minute = 3;
   nodes[1].playing_players = 5000;
   CHECK(with_failures.select(nodes, {guild_id{2}, {}}) == 1u);
@@ -169,7 +169,7 @@ TEST_CASE("selection: failure rates steer placements only under penalty_and_fail
 }
 
 TEST_CASE("selection: round-robin cycles over the eligible nodes") {
-  std::vector<node_load> nodes{node("a", 900), node("b"), node("c")};
+  std::vector<node_load> nodes{load_of("a", 900), load_of("b"), load_of("c")};
   nodes[2].accepts_new_players = false;
   node_selector sel{{selection_strategy::round_robin, true, {}}};
   auto spread = place(sel, nodes, 10);
@@ -179,7 +179,7 @@ TEST_CASE("selection: round-robin cycles over the eligible nodes") {
 }
 
 TEST_CASE("selection: a custom function sees only eligible nodes and is checked") {
-  std::vector<node_load> nodes{node("down"), node("x"), node("y")};
+  std::vector<node_load> nodes{load_of("down"), load_of("x"), load_of("y")};
   nodes[0].available = false;
   std::vector<std::string> offered;
   node_selector sel{{selection_strategy::custom, true,

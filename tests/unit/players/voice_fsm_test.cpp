@@ -162,7 +162,7 @@ TEST_CASE("voice: updates of other users and other guilds are ignored") {
   CHECK(fsm.current_phase() == voice_fsm::phase::joining);
 }
 
-TEST_CASE("voice: a region move re-sends once; the identical state again does not") {
+TEST_CASE("voice: a region move re-sends once, the identical state again does not") {
   auto fsm = connected_fsm();
   auto a = fsm.on_voice_server(server("frankfurt12.discord.media:443", "tok-2"), t0);
   auto sent = all_of<voice_credentials>(a);

@@ -92,7 +92,7 @@ TEST_CASE("unknown enum strings are invalid values", "[protocol][invalid]") {
                                        "class: unknown route planner class \"FancyPlanner\"");
 }
 
-TEST_CASE("numbers must fit their fields; 2^63-1 decodes exactly", "[protocol][invalid]") {
+TEST_CASE("numbers must fit their fields, 2^63-1 decodes exactly", "[protocol][invalid]") {
   decoder dec;
   auto stream = dec.decode<load_result>(playlist_of(1, {{"length", std::numeric_limits<std::int64_t>::max()}}));
   REQUIRE(stream.has_value());

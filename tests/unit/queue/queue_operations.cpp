@@ -147,7 +147,7 @@ TEST_CASE("enqueue errors") {
   CHECK(q.version() == 0);
 }
 
-TEST_CASE("insert at a position, into history or upcoming; the pointer stays on its item") {
+TEST_CASE("insert at a position, into history or upcoming, the pointer stays on its item") {
   auto q = queue_of("abc", 2);
   REQUIRE(q.insert(1, items("x")));
   CHECK(picture(q) == "x a [b] c");
@@ -253,7 +253,7 @@ TEST_CASE("remove a range") {
   CHECK(q.current_position() == 0);
 }
 
-TEST_CASE("dequeue by requester, upcoming only or with history; never the current") {
+TEST_CASE("dequeue by requester, upcoming only or with history, never the current") {
   track_queue q;
   REQUIRE(q.enqueue(items("ab", 1)));
   REQUIRE(q.enqueue(items("cd", 2)));
@@ -424,7 +424,7 @@ TEST_CASE("start plays the first upcoming item of an idle queue") {
   CHECK(message(q.start()) == "position 1 is already playing");
 }
 
-TEST_CASE("repeat mode changes are events; the same mode is no_effect") {
+TEST_CASE("repeat mode changes are events, the same mode is no_effect") {
   track_queue q;
   REQUIRE(q.set_repeat(repeat_mode::all));
   CHECK(q.repeat() == repeat_mode::all);
@@ -471,7 +471,7 @@ TEST_CASE("advance with repeat all wraps to position 1") {
   CHECK(picture(q) == "[a] b");
 }
 
-TEST_CASE("autoplay hook fills a dry queue; returning nothing lets it end") {
+TEST_CASE("autoplay hook fills a dry queue, returning nothing lets it end") {
   int calls = 0;
   queue_config config;
   config.hooks.autoplay = [&](const track_queue& q) {
@@ -487,7 +487,7 @@ TEST_CASE("autoplay hook fills a dry queue; returning nothing lets it end") {
   CHECK(calls == 2);
 }
 
-TEST_CASE("the requester's remembered volume applies when their item starts; the item's override wins") {
+TEST_CASE("the requester's remembered volume applies when their item starts, the item's override wins") {
   queue_config config;
   config.hooks.remembered_volume = [](user_id u) -> std::optional<std::uint16_t> {
     if (u == user_id{2}) return 40;

@@ -12,7 +12,7 @@ using hanabi::test::message;
 using hanabi::test::picture;
 using hanabi::test::queue_of;
 
-TEST_CASE("seed bug: LIFO reversed the playlist; NEXT keeps its order") {
+TEST_CASE("seed bug: LIFO reversed the playlist, NEXT keeps its order") {
   auto q = queue_of("cu", 1);
   REQUIRE(q.enqueue(items("123"), {enqueue_mode::next}));
   CHECK(picture(q) == "[c] 1 2 3 u");

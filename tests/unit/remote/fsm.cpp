@@ -252,7 +252,7 @@ TEST_CASE("correlation: several requests in flight, answered out of order") {
   CHECK(p.child.pending_requests() == 0);
 }
 
-TEST_CASE("correlation: an answer is sent once; unknown ids are not answered") {
+TEST_CASE("correlation: an answer is sent once, unknown ids are not answered") {
   linked_pair p;
   p.parent.serve("echo");
   p.child.send_request("echo", {}, 1000ms, t0).value();
@@ -482,7 +482,7 @@ TEST_CASE("a lost transport fails pending requests with the role's link-lost err
   CHECK(p.child.send_request("d", {}, 1000ms, t0).error().code == error::connection_closed);
 }
 
-TEST_CASE("goodbye: a local close says why; the peer closes with that reason") {
+TEST_CASE("goodbye: a local close says why, the peer closes with that reason") {
   linked_pair p;
   p.child.send_request("a", {}, 1000ms, t0).value();
   p.child.take_actions();

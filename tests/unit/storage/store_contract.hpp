@@ -316,7 +316,7 @@ HANABI_STORE_CASE("loaded tracks import as a playlist with their encoded tracks 
   CHECK_FALSE(got->entries[2].encoded);
 }
 
-HANABI_STORE_CASE("an exported playlist imports as an equal playlist; bad JSON is a typed error") {
+HANABI_STORE_CASE("an exported playlist imports as an equal playlist, bad JSON is a typed error") {
   TestType f{{}};
   HANABI_SYNC_STORE(f);
   auto seg = entry("seg");
@@ -587,7 +587,7 @@ HANABI_STORE_CASE("queue_journal: a real queue's mutations become durable in bat
   CHECK(replayed(**record) == q);
 }
 
-HANABI_STORE_CASE("queue_journal: a rejected append stops the journal and fails its flushes; nothing is claimed") {
+HANABI_STORE_CASE("queue_journal: a rejected append stops the journal and fails its flushes, nothing is claimed") {
   TestType f{{}};
   HANABI_SYNC_STORE(f);
   const auto k = session(8, 80);
