@@ -14,12 +14,12 @@ using namespace hanabi::protocol;
 
 namespace {
 
-const std::string info_json =
+const std::string empty_rule_info =
     R"({"identifier":"x","isSeekable":true,"author":"a","length":1,"isStream":false,"position":0,)"
     R"("title":"t","uri":null,"sourceName":"http","artworkUrl":null,"isrc":null})";
 
-std::string track_json(const std::string& plugin_info, const std::string& user_data) {
-  return R"({"encoded":"QAAA","info":)" + info_json + R"(,"pluginInfo":)" + plugin_info + R"(,"userData":)" +
+std::string track_with_objects(const std::string& plugin_info, const std::string& user_data) {
+  return R"({"encoded":"QAAA","info":)" + empty_rule_info + R"(,"pluginInfo":)" + plugin_info + R"(,"userData":)" +
          user_data + "}";
 }
 
@@ -28,13 +28,13 @@ std::string track_json(const std::string& plugin_info, const std::string& user_d
 TEST_CASE("an empty pluginInfo or userData decodes to null, absent or {} or { }", "[protocol][empty]") {
   decoder dec;
   for (const auto& empty : {std::string("{}"), std::string("{ }"), std::string("{\n}")}) {
-    auto t = dec.decode<track>(track_json(empty, empty));
+    auto t = dec.decode<track>(track_with_objects(empty, empty));
     INFO(empty);
     REQUIRE(t.has_value());
     CHECK(t->plugin_info.is_null());
     CHECK(t->user_data.is_null());
   }
-  auto absent = dec.decode<track>(R"({"encoded":"QAAA","info":)" + info_json + "}");
+  auto absent = dec.decode<track>(R"({"encoded":"QAAA","info":)" + empty_rule_info + "}");
   REQUIRE(absent.has_value());
   CHECK(absent->plugin_info.is_null());
   CHECK(absent->user_data.is_null());
@@ -44,7 +44,7 @@ TEST_CASE("an empty pluginInfo or userData decodes to null, absent or {} or { }"
 
 TEST_CASE("a pluginInfo or userData with members decodes as that object", "[protocol][empty]") {
   decoder dec;
-  auto t = dec.decode<track>(track_json(R"({"albumName":"x","n":[1,{}]})", R"({"requester":"42"})"));
+  auto t = dec.decode<track>(track_with_objects(R"({"albumName":"x","n":[1,{}]})", R"({"requester":"42"})"));
   REQUIRE(t.has_value());
   CHECK(t->plugin_info == nlohmann::json::parse(R"({"albumName":"x","n":[1,{}]})"));
   CHECK(t->user_data == nlohmann::json{{"requester", "42"}});
@@ -54,7 +54,7 @@ TEST_CASE("a pluginInfo or userData that is not an object is a type error naming
   decoder dec;
   for (const auto& bad : {std::string("[]"), std::string("null"), std::string("\"{}\""), std::string("0")}) {
     INFO(bad);
-    auto t = dec.decode<track>(track_json("{}", bad));
+    auto t = dec.decode<track>(track_with_objects("{}", bad));
     REQUIRE_FALSE(t.has_value());
     CHECK(t.error().code == error::unexpected_type);
     CHECK_THAT(t.error().what(), Catch::Contains("userData: expected an object"));
