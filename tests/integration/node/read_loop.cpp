@@ -6,7 +6,7 @@
 using namespace hanabi;
 using namespace hanabi::test;
 
-TEST_CASE("a subscriber that throws ends async_run with an error; the exception does not escape") {
+TEST_CASE("a subscriber that throws ends async_run with an error, the exception does not escape") {
   testing::fake_node fake;
   fake.start();
   auto cfg = client_config(fake);
