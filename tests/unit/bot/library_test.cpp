@@ -80,7 +80,8 @@ TEST_CASE("search menus: their custom ids, the pick, and the closed form") {
   for (int i = 0; i < 60; ++i) long_title += "花火";  // 120 characters of 3 bytes
   auto long_one = track_named("x");
   long_one.info.title = long_title;
-  const auto& clipped = std::get<select_menu>(render_search(5, {long_one}, 30s).rows.at(0).components.at(0));
+  const auto clipped_message = render_search(5, {long_one}, 30s);  // named: a reference into a temporary dangles
+  const auto& clipped = std::get<select_menu>(clipped_message.rows.at(0).components.at(0));
   CHECK(clipped.options.at(0).label == long_title.substr(0, 300));
 
   auto closed = render_search_closed(4, results, "Picked **b**.");
@@ -180,7 +181,7 @@ TEST_CASE("playlists render: entries with segments, listings, and the export fil
   hanabi::storage::playlist big;
   big.name = "big";
   for (int i = 0; i < 30; ++i) big.entries.push_back({"s", std::to_string(i) + std::string(250, 'x'), std::nullopt, std::nullopt, std::nullopt});
-  const auto& listing = render_playlist(big).embeds.at(0).description;
+  const auto listing = render_playlist(big).embeds.at(0).description;
   CHECK(listing.size() <= 4096);
   CHECK(listing.ends_with("… and 15 more"));
 
