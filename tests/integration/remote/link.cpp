@@ -349,6 +349,9 @@ TEST_CASE("a child re-registers with a restarted parent") {
   auto first_id = first->parent_id();
   child_process c(ep.port(), "phoenix");
   REQUIRE(eventually([&] { return bool(first->find("phoenix")); }));
+  // The child announces itself right after registering: wait for that event too, or the first parent may stop
+  // before it arrives and only the second registration is ever counted.
+  REQUIRE(eventually([&] { return log.count_events("child_ready") == 1; }));
 
   first->stop();
   first.reset();
