@@ -51,7 +51,10 @@ inline std::vector<char*> c_strings(std::vector<std::string>& strings) {
   return out;
 }
 
-/// Starts `p` with an empty signal mask (the caller's threads may block signals). Its pid, or the error.
+/// Starts `p` with an empty signal mask (the caller's threads may block signals) and none of the
+/// caller's descriptors but 0, 1 and 2: sockets are not opened close-on-exec (Asio's are not), so a
+/// child would keep the parent's connections alive after the parent dies (a Lavalink WebSocket its
+/// node never sees close, so a restarted parent cannot resume that session). Its pid, or the error.
 inline boost::system::result<pid_t> spawn_program(const child_program& p) {
   std::vector<std::string> args{p.program};
   args.insert(args.end(), p.args.begin(), p.args.end());
@@ -65,8 +68,12 @@ inline boost::system::result<pid_t> spawn_program(const child_program& p) {
   sigemptyset(&none);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addclosefrom_np(&files, 3);
   pid_t pid = -1;
-  int rc = posix_spawnp(&pid, p.program.c_str(), nullptr, &attr, argv.data(), envp.data());
+  int rc = posix_spawnp(&pid, p.program.c_str(), &files, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return error_code(rc, boost::system::system_category());
   return pid;

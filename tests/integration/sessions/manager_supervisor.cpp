@@ -9,10 +9,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <vector>
 
 namespace asio = boost::asio;
 using namespace hanabi;
@@ -151,6 +156,35 @@ TEST_CASE("supervisor: a child ignoring SIGTERM is killed after the grace", "[se
   REQUIRE(exits.size() == 1);
   CHECK(exits.items()[0].status == -SIGKILL);
   CHECK_FALSE(exits.items()[0].restarting);
+}
+
+TEST_CASE("supervisor: a child inherits none of the parent's descriptors but the standard three",
+          "[sessions][manager][supervisor]") {
+  io_thread io;
+  const auto listing = std::filesystem::temp_directory_path() / ("hanabi-fds-" + std::to_string(::getpid()));
+  std::filesystem::remove(listing);
+  // A socket as Asio opens one (not close-on-exec), at a number no shell uses for itself.
+  const int opened = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(opened > 2);
+  const int inheritable = ::fcntl(opened, F_DUPFD, 100);
+  ::close(opened);
+  REQUIRE(inheritable >= 100);
+  supervisor_config cfg;
+  cfg.children = {{"lister", "/bin/sh", {"-c", "ls /proc/$$/fd > \"$LISTING.tmp\"; mv \"$LISTING.tmp\" \"$LISTING\"; exec sleep 60"},
+                   {"LISTING=" + listing.string()}}};
+  cfg.log = logger::none();
+  supervisor sup(io.ioc.get_executor(), cfg);
+  REQUIRE(sup.start());
+  REQUIRE(eventually([&] { return std::filesystem::exists(listing); }));
+  sup.async_stop(asio::use_future).get();
+  ::close(inheritable);
+  std::ifstream in(listing);
+  std::vector<int> fds;
+  for (int fd; in >> fd;) fds.push_back(fd);
+  std::filesystem::remove(listing);
+  INFO("the child's descriptors: " << Catch::Detail::stringify(fds));
+  REQUIRE(fds.size() >= 3);  // the listing was read
+  CHECK(std::find(fds.begin(), fds.end(), inheritable) == fds.end());
 }
 
 TEST_CASE("supervisor: a program that does not exist fails start with its system error", "[sessions][manager][supervisor]") {
