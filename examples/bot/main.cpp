@@ -60,8 +60,10 @@ namespace fs = std::filesystem;
 enum exit_code : int { ok = 0, runtime_failure = 1, bad_config = 2, bad_usage = 3, bad_script = 4 };
 
 constexpr const char* usage = R"(usage:
-  hanabi-bot --config FILE
-      Run the parent bot; it spawns and supervises the children of FILE.
+  hanabi-bot --config FILE [--offline-discord HOST:PORT]
+      Run the parent bot; it spawns and supervises the children of FILE, recovering the
+      sessions it had when it stopped or died. With --offline-discord, Discord is a simulation
+      at HOST:PORT (the tests' own), for the parent and its children alike.
   hanabi-bot --child NAME --config FILE [--offline-discord HOST:PORT]
       Run child NAME of FILE (the parent does this). With --offline-discord, Discord is the
       simulation of a `hanabi-bot --offline` parent at HOST:PORT.
@@ -117,7 +119,7 @@ std::optional<options> parse_options(int argc, char** argv, std::string& error) 
     return error = "--offline runs every bot itself, with no config: no --config, --check, --child or --offline-discord", std::nullopt;
   if (!o.offline && o.script) return error = "--script goes with --offline", std::nullopt;
   if (!o.offline && !o.config) return error = "give --config FILE, or --offline", std::nullopt;
-  if (o.offline_discord && (!o.child || o.check)) return error = "--offline-discord goes with --child", std::nullopt;
+  if (o.offline_discord && o.check) return error = "--offline-discord goes with --config or --child, not --check", std::nullopt;
   return o;
 }
 
@@ -197,7 +199,29 @@ std::optional<std::pair<std::string, unsigned short>> host_port(std::string_view
   return std::pair{std::string(v.substr(0, colon)), port};
 }
 
-// --config FILE: the parent on Discord, running the children of the config.
+// The gateway of bot `name` on the simulated Discord at --offline-discord HOST:PORT; `failed`
+// runs if the simulation refuses it. Null (and said) when the address is not HOST:PORT.
+std::unique_ptr<bot::gateway> simulated_gateway(asio::any_io_executor ex, const loaded& l, const std::string& name,
+                                                std::string_view where, const hanabi::logger& log,
+                                                std::function<void()> ready, std::function<void()> failed) {
+  auto at = host_port(where);
+  if (!at) return fmt::print(stderr, "hanabi-bot: --offline-discord takes HOST:PORT\n"), nullptr;
+  auto sim = std::make_unique<bot::offline::sim_gateway>(
+      std::move(ex), bot::offline::sim_gateway_options{.name = name,
+                                                       .self = *bot::offline::offline_user_id(l.config, name),
+                                                       .host = at->first,
+                                                       .port = at->second,
+                                                       .token = l.secrets.control,
+                                                       .request_timeout = std::chrono::seconds{10},
+                                                       .log = log});
+  sim->start(std::move(ready), [log, failed = std::move(failed)](hanabi::error_code ec) {
+    log.error("the simulated Discord refused this bot: {}", ec.message());
+    failed();
+  });
+  return sim;
+}
+
+// --config FILE: the parent on Discord (or its simulation), running the children of the config.
 int run_parent(const options& o, const char* argv0) {
   int code = ok;
   auto l = load(*o.config, std::nullopt, code);
@@ -207,22 +231,33 @@ int run_parent(const options& o, const char* argv0) {
   std::unique_ptr<bot::gateway> gw;
   std::unique_ptr<bot::parent_bot> parent;
   const std::string program = self_program(argv0), config_file = *o.config;
-  gw = discord_gateway(io.get_executor(), l->config.parent.name, l->secrets.token, true, [&] {
-    auto run_child = [program, config_file](const std::string& name) {
-      return hanabi::child_program{.name = name, .program = program, .args = {"--child", name, "--config", config_file}, .env = {}};
+  auto ready = [&] {
+    auto run_child = [program, config_file, sim = o.offline_discord](const std::string& name) {
+      hanabi::child_program p{.name = name, .program = program, .args = {"--child", name, "--config", config_file}, .env = {}};
+      if (sim) p.args.insert(p.args.end(), {"--offline-discord", *sim});
+      return p;
     };
     parent = std::make_unique<bot::parent_bot>(
         io, *gw,
         bot::parent_bot_options{.config = l->config, .secrets = l->secrets, .child_program = run_child, .nodes = {},
                                 .search_prefix = "ytsearch:", .log = log});
-    auto endpoint = parent->listen();
-    if (!endpoint) {
-      log.error("the control link cannot listen: {}", endpoint.error().what());
-      code = runtime_failure;
-      return io.stop();
-    }
-    if (auto spawned = parent->spawn_children(); !spawned) log.error("a child cannot be spawned: {}", spawned.error().what());
-  });
+    // Its own sessions first, then the children (who bring theirs).
+    parent->start([&](hanabi::error_code) {
+      auto endpoint = parent->listen();
+      if (!endpoint) {
+        log.error("the control link cannot listen: {}", endpoint.error().what());
+        code = runtime_failure;
+        return io.stop();
+      }
+      if (auto spawned = parent->spawn_children(); !spawned) log.error("a child cannot be spawned: {}", spawned.error().what());
+    });
+  };
+  const auto& name = l->config.parent.name;
+  gw = o.offline_discord ? simulated_gateway(io.get_executor(), *l, name, *o.offline_discord, log, ready, [&] {
+    code = bad_usage;
+    io.stop();
+  })
+                         : discord_gateway(io.get_executor(), name, l->secrets.token, true, ready);
   if (!gw) return runtime_failure;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   on_signals(io, signals, [&](std::function<void()> done) {
@@ -241,6 +276,9 @@ int run_child(const options& o) {
   const std::string& name = *o.child;
   if (name == l->config.parent.name)
     return fmt::print(stderr, "hanabi-bot: {} is the parent: run it with --config alone\n", name), bad_usage;
+  // An older process of this child may still play (its parent died and was restarted): wait for it.
+  auto claim = bot::instance_claim::wait(l->config.storage_path, name);
+  if (!claim) return fmt::print(stderr, "hanabi-bot: {}\n", claim.error().what()), runtime_failure;
   asio::io_context io(1);
   const hanabi::logger log{hanabi::log_level::warn, {}, name};
   std::unique_ptr<bot::gateway> gw;
@@ -253,26 +291,11 @@ int run_child(const options& o) {
       io.stop();
     });
   };
-  if (o.offline_discord) {
-    auto where = host_port(*o.offline_discord);
-    if (!where) return fmt::print(stderr, "hanabi-bot: --offline-discord takes HOST:PORT\n"), bad_usage;
-    auto sim = std::make_unique<bot::offline::sim_gateway>(
-        io.get_executor(), bot::offline::sim_gateway_options{.name = name,
-                                                             .self = *bot::offline::offline_user_id(l->config, name),
-                                                             .host = where->first,
-                                                             .port = where->second,
-                                                             .token = l->secrets.control,
-                                                             .request_timeout = std::chrono::seconds{10},
-                                                             .log = log});
-    sim->start(ready, [&](hanabi::error_code ec) {
-      log.error("the simulated Discord refused this bot: {}", ec.message());
-      code = bad_usage;
-      io.stop();
-    });
-    gw = std::move(sim);
-  } else {
-    gw = discord_gateway(io.get_executor(), name, l->secrets.token, false, ready);
-  }
+  gw = o.offline_discord ? simulated_gateway(io.get_executor(), *l, name, *o.offline_discord, log, ready, [&] {
+    code = bad_usage;
+    io.stop();
+  })
+                         : discord_gateway(io.get_executor(), name, l->secrets.token, false, ready);
   if (!gw) return runtime_failure;
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](hanabi::error_code ec, int) {

@@ -3,6 +3,7 @@
 #include <hanabi/session/recovery.hpp>
 #include <hanabi/storage/store.hpp>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -39,21 +40,54 @@ hanabi::pool_config pool_settings(const hanabi::logger& log) {
 }  // namespace
 
 bot_nodes::bot_nodes(boost::asio::io_context& io, std::vector<hanabi::node_config> nodes, hanabi::logger log,
-                     hanabi::storage::store* store, const std::vector<hanabi::storage::node_session>& stored)
-    : pool_(boost::asio::make_strand(io), pool_settings(log)) {
+                     hanabi::storage::store* store)
+    : io_(io), log_(std::move(log)), pool_(boost::asio::make_strand(io), pool_settings(log_)) {
+  if (!store) {
+    run(std::move(nodes), nullptr, {});
+    return;
+  }
+  auto diag = std::make_shared<hanabi::diagnostics>();
+  store->async_load_node_sessions(
+      *diag, boost::asio::bind_executor(io.get_executor(), [this, alive = std::weak_ptr<bool>(alive_), diag, store,
+                                                            nodes = std::move(nodes)](
+                                                               hanabi::error_code ec,
+                                                               std::vector<hanabi::storage::node_session> stored) mutable {
+        if (alive.expired() || stopped_) return;
+        if (ec) log_.warn("stored Lavalink sessions cannot be read ({}): starting new ones", diag->best_message());
+        run(std::move(nodes), store, stored);
+      }));
+}
+
+void bot_nodes::run(std::vector<hanabi::node_config> nodes, hanabi::storage::store* store,
+                    const std::vector<hanabi::storage::node_session>& stored) {
   for (auto& c : nodes) {
     if (store) hanabi::resume_stored_session(c, stored);
-    auto n = std::make_shared<hanabi::node>(io.get_executor(), c);
-    if (store) hanabi::keep_node_session(*n, *store, log);
-    n->async_run([log, name = c.name](hanabi::error_code ec) { log.info("node {} stopped: {}", name, ec.message()); });
+    auto n = std::make_shared<hanabi::node>(io_.get_executor(), c);
+    if (store) hanabi::keep_node_session(*n, *store, log_);
+    n->async_run([log = log_, name = c.name](hanabi::error_code ec) { log.info("node {} stopped: {}", name, ec.message()); });
     pool_.add_node(n);
     nodes_.push_back(std::move(n));
   }
+  std::lock_guard lock(loader_->mutex);
+  loader_->load = hanabi::load_tracks_from(nodes_);
+}
+
+hanabi::track_loader bot_nodes::loader() const {
+  return [current = loader_](std::string identifier, hanabi::diagnostics& diag,
+                             boost::asio::any_completion_handler<void(hanabi::error_code, hanabi::protocol::load_result)> h) {
+    hanabi::track_loader load;
+    {
+      std::lock_guard lock(current->mutex);
+      load = current->load;
+    }
+    load(std::move(identifier), diag, std::move(h));
+  };
 }
 
 bot_nodes::~bot_nodes() { stop(); }
 
 void bot_nodes::stop() {
+  stopped_ = true;
   for (auto& n : nodes_) n->cancel();
 }
 

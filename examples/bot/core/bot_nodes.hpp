@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -35,18 +36,20 @@ std::vector<hanabi::node_config> node_configs(const bot_config& config, const se
 
 class bot_nodes {
  public:
-  /// Starts every node. With a store, each resumes the Lavalink session stored for it (`stored`)
-  /// and saves its new one whenever it is ready, so a restarted process finds its players.
+  /// Starts every node. With a store, the Lavalink sessions stored for them are read first: each
+  /// node resumes its own and saves its new one whenever it is ready, so a restarted process finds
+  /// its players (a store that cannot be read: new sessions). The store must outlive this object.
   bot_nodes(boost::asio::io_context& io, std::vector<hanabi::node_config> nodes, hanabi::logger log,
-            hanabi::storage::store* store = nullptr, const std::vector<hanabi::storage::node_session>& stored = {});
+            hanabi::storage::store* store = nullptr);
   /// stop().
   ~bot_nodes();
   bot_nodes(const bot_nodes&) = delete;
   bot_nodes& operator=(const bot_nodes&) = delete;
 
   hanabi::node_pool& pool() noexcept { return pool_; }
-  /// Resolves queries on the nodes in configured order (the next when one cannot answer).
-  hanabi::track_loader loader() const { return hanabi::load_tracks_from(nodes_); }
+  /// Resolves queries on the nodes in configured order (the next when one cannot answer). Until
+  /// the nodes run (their stored sessions are still being read) it fails with no_node_available.
+  hanabi::track_loader loader() const;
   /// True once a node accepts players.
   bool ready() const;
   /// Runs `f` on the pool's strand once ready() (checked every few milliseconds).
@@ -57,8 +60,21 @@ class bot_nodes {
   void stop();
 
  private:
+  void run(std::vector<hanabi::node_config> nodes, hanabi::storage::store* store,
+           const std::vector<hanabi::storage::node_session>& stored);
+
+  boost::asio::io_context& io_;
+  hanabi::logger log_;
   hanabi::node_pool pool_;
   std::vector<std::shared_ptr<hanabi::node>> nodes_;
+  // What loader() calls: set once the nodes run; sessions call it from their own strands.
+  struct current_loader {
+    std::mutex mutex;
+    hanabi::track_loader load = hanabi::load_tracks_from(std::vector<std::shared_ptr<hanabi::node>>{});
+  };
+  std::shared_ptr<current_loader> loader_ = std::make_shared<current_loader>();
+  bool stopped_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // expires with this object, before a late read
 };
 
 }  // namespace bot

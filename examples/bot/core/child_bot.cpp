@@ -6,10 +6,37 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <utility>
 
 namespace bot {
+
+hanabi::result<instance_claim> instance_claim::wait(const std::filesystem::path& store_file, const std::string& name) {
+  const auto path = store_file.string() + "." + name + ".lock";
+  auto failed = [&](const char* what) {
+    return hanabi::failure{hanabi::error::storage_failure,
+                           hanabi::diagnostics{fmt::format("{} cannot be {}: {}", path, what, std::strerror(errno))}};
+  };
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return failed("opened");
+  while (::flock(fd, LOCK_EX) != 0)
+    if (errno != EINTR) {
+      auto f = failed("locked");
+      ::close(fd);
+      return f;
+    }
+  return instance_claim(fd);
+}
+
+instance_claim::~instance_claim() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 namespace {
 
@@ -49,43 +76,36 @@ void child_bot::open_store() {
     return finish(child_end::failed);
   }
   channels_.emplace(std::move(*channels));
-  auto diag = std::make_shared<hanabi::diagnostics>();
-  store_->async_load_node_sessions(
-      *diag, boost::asio::bind_executor(io_.get_executor(), [this, diag](hanabi::error_code ec,
-                                                                        std::vector<hanabi::storage::node_session> stored) {
-        if (ec) options_.log.warn("stored Lavalink sessions cannot be read ({}): starting new ones", diag->best_message());
-        const auto self = gateway_.self();
-        nodes_ = std::make_unique<bot_nodes>(io_, node_configs(options_.config, options_.secrets, options_.name, self, options_.log),
-                                             options_.log, store_.get(), stored);
-        local_ = std::make_unique<local_sessions>(
-            nodes_->pool(), gateway_,
-            local_sessions_options{.bot_name = options_.name,
-                                   .search_prefix = options_.search_prefix,
-                                   .inactivity_timeout = options_.config.inactivity_timeout,
-                                   .load_tracks = nodes_->loader(),
-                                   .store = store_.get(),
-                                   .log = options_.log});
-        hanabi::session_manager_config idle;
-        idle.name = options_.name;
-        idle.log = options_.log;
-        idle_manager_ = std::make_unique<hanabi::session_manager>(io_.get_executor(), idle, local_->factory(),
-                                                                  hanabi::remote_session_hooks{});
-        router_ = std::make_unique<router>(
-            gateway_, *idle_manager_,
-            router_config{.rules = {.dj_role = options_.config.dj_role, .owner = options_.config.owner},
-                          .children = {},
-                          .nodes = [this] { return nodes_->rows(); },
-                          .page_size = 10,
-                          .log = options_.log});
-        router_->start({.on_voice_state = [this](const hanabi::voice_state_update& u) { local_->on_voice_state(u); },
-                        .on_voice_server = [this](const hanabi::voice_server_update& u) { local_->on_voice_server(u); }});
-        host_ = std::make_unique<hanabi::session_host>(
-            local_->host_factory([this](const std::shared_ptr<hanabi::local_session>& s, const hanabi::session_request& r) {
-              on_created(s, r.text_channel);
-            }),
-            hanabi::session_host_config{options_.name, options_.log.with_prefix("host")});
-        nodes_->when_ready([this] { boost::asio::post(io_, [this] { recover(); }); });
-      }));
+  const auto self = gateway_.self();
+  nodes_ = std::make_unique<bot_nodes>(io_, node_configs(options_.config, options_.secrets, options_.name, self, options_.log),
+                                       options_.log, store_.get());
+  local_ = std::make_unique<local_sessions>(nodes_->pool(), gateway_,
+                                            local_sessions_options{.bot_name = options_.name,
+                                                                   .search_prefix = options_.search_prefix,
+                                                                   .inactivity_timeout = options_.config.inactivity_timeout,
+                                                                   .load_tracks = nodes_->loader(),
+                                                                   .store = store_.get(),
+                                                                   .log = options_.log});
+  hanabi::session_manager_config idle;
+  idle.name = options_.name;
+  idle.log = options_.log;
+  idle_manager_ = std::make_unique<hanabi::session_manager>(io_.get_executor(), idle, local_->factory(),
+                                                            hanabi::remote_session_hooks{});
+  router_ = std::make_unique<router>(
+      gateway_, *idle_manager_,
+      router_config{.rules = {.dj_role = options_.config.dj_role, .owner = options_.config.owner},
+                    .children = {},
+                    .nodes = [this] { return nodes_->rows(); },
+                    .page_size = 10,
+                    .log = options_.log});
+  router_->start({.on_voice_state = [this](const hanabi::voice_state_update& u) { local_->on_voice_state(u); },
+                  .on_voice_server = [this](const hanabi::voice_server_update& u) { local_->on_voice_server(u); }});
+  host_ = std::make_unique<hanabi::session_host>(
+      local_->host_factory([this](const std::shared_ptr<hanabi::local_session>& s, const hanabi::session_request& r) {
+        on_created(s, r.text_channel);
+      }),
+      hanabi::session_host_config{options_.name, options_.log.with_prefix("host")});
+  nodes_->when_ready([this] { boost::asio::post(io_, [this] { recover(); }); });
 }
 
 // Routes the session's messages to its text channel (remembered for a restart), from the gateway's executor.
@@ -101,40 +121,17 @@ void child_bot::on_created(const std::shared_ptr<hanabi::local_session>& s, std:
 }
 
 void child_bot::report_lost(const hanabi::lost_session& lost) {
-  boost::asio::post(gateway_.get_executor(), [this, lost] {
-    auto text = channels_->find(lost.address.voice);
-    if (!text) return;
-    auto m = render_notice(fmt::format("Left <#{}>: {}.", lost.address.voice.value(), lost.reason));
-    gateway_.async_post(*text, std::move(m), [](hanabi::error_code, hanabi::message_id) {});
-  });
+  boost::asio::post(gateway_.get_executor(), [this, lost] { tell_lost(gateway_, *channels_, lost); });
 }
 
 void child_bot::recover() {
   if (stopping_) return;
-  hanabi::recovery_config rc;
-  rc.bot_name = options_.name;
-  rc.session_config = [this](const hanabi::session_address&) { return local_->session_config(); };
-  rc.on_created = [this](const std::shared_ptr<hanabi::local_session>& s) {
-    local_->add(s);
-    on_created(s, std::nullopt);
-  };
-  rc.on_lost = [this](const hanabi::lost_session& l) { report_lost(l); };
-  rc.log = options_.log.with_prefix("recovery");
-  hanabi::async_recover(*store_, nodes_->pool(), std::move(rc),
-                        boost::asio::bind_executor(io_.get_executor(), [this](hanabi::error_code ec, hanabi::recovery_report r) {
-                          recovered(ec, std::move(r));
-                        }));
-}
-
-void child_bot::recovered(hanabi::error_code ec, hanabi::recovery_report report) {
-  if (ec) options_.log.error("the stored sessions cannot be loaded: {}", ec.message());
-  for (auto& r : report.recovered) {
-    local_->add(r.session, r.persistence);
-    host_->host(r.session);
-  }
-  if (!report.recovered.empty() || !report.lost.empty())
-    options_.log.info("recovered {} session(s), lost {}", report.recovered.size(), report.lost.size());
-  dial_parent();
+  local_->recover({.on_created = [this](const std::shared_ptr<hanabi::local_session>& s) { on_created(s, std::nullopt); },
+                   .on_lost = [this](const hanabi::lost_session& l) { report_lost(l); }},
+                  [this](hanabi::error_code, std::vector<std::shared_ptr<hanabi::local_session>> back) {
+                    for (auto& s : back) host_->host(s);
+                    dial_parent();
+                  });
 }
 
 void child_bot::dial_parent() {

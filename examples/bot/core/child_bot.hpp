@@ -5,8 +5,8 @@
 // start() brings it up in this order, so that the parent never sees a child that cannot play:
 //  1. the SQLite store (the configured path, shared with the other bots: rows are per bot name)
 //     and the nodes, resuming this bot's stored Lavalink sessions;
-//  2. once a node accepts players, hanabi::async_recover: the sessions this bot held when it
-//     died come back (queue, position, volume...), rejoin voice, and post their now-playing
+//  2. once a node accepts players, local_sessions::recover: the remembered volumes, then the
+//     sessions this bot held when it died come back (queue, position, volume...), rejoin voice, and post their now-playing
 //     message again where they did (text_channels); one that cannot come back is reported there;
 //  3. then it dials the parent's control link with the configured secret and registers, so the
 //     parent re-adopts the recovered sessions.
@@ -36,10 +36,12 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace bot {
 
@@ -51,6 +53,26 @@ struct child_bot_options {
   /// Prepended to a play query that is not a URL.
   std::string search_prefix = "ytsearch:";
   hanabi::logger log = hanabi::logger::none();
+};
+
+/// One process's claim on child `name` of a SQLite file: while it is held, another process asking
+/// for it waits. Why: a parent restarted while its old children still play (orphans within their
+/// grace, adopted again by the new parent as they redial) spawns them again; the new one must not
+/// recover the sessions the old one still holds, so it waits for the old one to leave (its grace
+/// ran out, or it died), then recovers what it left. The kernel releases the claim (an flock on
+/// "<file>.<name>.lock") however the process ends.
+class instance_claim {
+ public:
+  /// Blocks until the claim is free, then holds it. Errors: storage_failure when the lock file
+  /// cannot be opened.
+  static hanabi::result<instance_claim> wait(const std::filesystem::path& store_file, const std::string& name);
+  instance_claim(instance_claim&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  instance_claim& operator=(instance_claim&&) = delete;
+  ~instance_claim();
+
+ private:
+  explicit instance_claim(int fd) : fd_(fd) {}
+  int fd_;
 };
 
 /// How a child ended (its process exit code).
@@ -73,7 +95,6 @@ class child_bot {
  private:
   void open_store();
   void recover();
-  void recovered(hanabi::error_code ec, hanabi::recovery_report report);
   void dial_parent();
   void finish(child_end how);
   void on_created(const std::shared_ptr<hanabi::local_session>& s, std::optional<hanabi::channel_id> text);

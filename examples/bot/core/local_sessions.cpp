@@ -1,12 +1,23 @@
 #include "local_sessions.hpp"
 
 #include <boost/asio/append.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+
+#include <fmt/format.h>
 
 #include <utility>
 
 namespace bot {
+
+void tell_lost(gateway& gw, text_channels& channels, const hanabi::lost_session& lost) {
+  auto text = channels.find(lost.address.voice);
+  if (!text) return;
+  channels.forget(lost.address.voice);
+  auto m = render_notice(fmt::format("Left <#{}>: {}.", lost.address.voice.value(), lost.reason));
+  gw.async_post(*text, std::move(m), [](hanabi::error_code, hanabi::message_id) {});
+}
 
 local_sessions::local_sessions(hanabi::node_pool& pool, gateway& gw, local_sessions_options options)
     : pool_(pool), gateway_(gw), options_(std::move(options)) {}
@@ -44,7 +55,7 @@ hanabi::result<std::shared_ptr<hanabi::local_session>> local_sessions::make(hana
     if (plain) add(*plain);
     return plain;
   }
-  auto persisted = hanabi::create_persisted_session(pool_, *options_.store, where, std::move(cfg));
+  auto persisted = hanabi::create_persisted_session(pool_, *options_.store, where, std::move(cfg), persistence());
   if (!persisted) return persisted.error();
   add(persisted->session, persisted->persistence);
   return persisted->session;
@@ -90,6 +101,52 @@ void local_sessions::add(const std::shared_ptr<hanabi::local_session>& s, std::s
   std::lock_guard lock(mutex_);
   by_guild_[s->address().guild] = s;
   if (keeper) keepers_[s->address().voice] = std::move(keeper);
+}
+
+hanabi::persistence_config local_sessions::persistence() {
+  std::lock_guard lock(mutex_);
+  return {.volumes = volumes_, .log = options_.log.with_prefix("persistence")};
+}
+
+void local_sessions::recover(recovery_hooks hooks, recovered_handler done) {
+  if (!options_.store) return asio::post(gateway_.get_executor(), [done = std::move(done)] { done({}, {}); });
+  hanabi::volume_memory::async_load(
+      *options_.store, options_.log,
+      asio::bind_executor(gateway_.get_executor(), [this, hooks = std::move(hooks), done = std::move(done)](
+                                                       hanabi::error_code ec, std::shared_ptr<hanabi::volume_memory> volumes) mutable {
+        if (ec) options_.log.warn("the remembered volumes cannot be read: {}", ec.message());
+        {
+          std::lock_guard lock(mutex_);
+          volumes_ = std::move(volumes);
+        }
+        recover_sessions(std::move(hooks), std::move(done));
+      }));
+}
+
+void local_sessions::recover_sessions(recovery_hooks hooks, recovered_handler done) {
+  hanabi::recovery_config rc;
+  rc.bot_name = options_.bot_name;
+  rc.session_config = [this](const hanabi::session_address&) { return session_config(); };
+  rc.on_created = [this, created = std::move(hooks.on_created)](const std::shared_ptr<hanabi::local_session>& s) {
+    add(s);
+    if (created) created(s);
+  };
+  rc.on_lost = std::move(hooks.on_lost);
+  rc.persistence = persistence();
+  rc.log = options_.log.with_prefix("recovery");
+  hanabi::async_recover(*options_.store, pool_, std::move(rc),
+                        asio::bind_executor(gateway_.get_executor(), [this, done = std::move(done)](
+                                                                         hanabi::error_code ec, hanabi::recovery_report report) {
+                          std::vector<std::shared_ptr<hanabi::local_session>> back;
+                          for (auto& r : report.recovered) {
+                            add(r.session, r.persistence);
+                            back.push_back(r.session);
+                          }
+                          if (ec) options_.log.error("the stored sessions cannot be loaded: {}", ec.message());
+                          if (!back.empty() || !report.lost.empty())
+                            options_.log.info("recovered {} session(s), lost {}", back.size(), report.lost.size());
+                          done(ec, std::move(back));
+                        }));
 }
 
 std::shared_ptr<hanabi::local_session> local_sessions::find(hanabi::guild_id guild) {

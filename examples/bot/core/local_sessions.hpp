@@ -2,9 +2,9 @@
 // hanabi::session_manager creates the parent's sessions with, and the session_factory a child's
 // hanabi::session_host serves the parent with) and routes the bot's own voice updates from its
 // gateway to the session of their guild, and the sessions' op 4 to the gateway. With a store, the
-// sessions it makes are persisted (session_persistence) under the bot's name,
-// so that hanabi::async_recover brings them back after a crash; recovered sessions join through
-// add().
+// sessions it makes are persisted (session_persistence) under the bot's name, with the users'
+// remembered volumes, so that recover() brings them back after a crash or a restart; sessions
+// made elsewhere join through add().
 //
 // Threading: factory() calls may come from any thread (they post to the pool's strand);
 // on_voice_state/on_voice_server may be called from any thread (local_session posts them to its
@@ -13,6 +13,7 @@
 #pragma once
 
 #include "gateway.hpp"
+#include "text_channels.hpp"
 
 #include <hanabi/logger.hpp>
 #include <hanabi/node/node_pool.hpp>
@@ -47,6 +48,11 @@ struct local_sessions_options {
   hanabi::logger log = hanabi::logger::none();
 };
 
+/// Tells the users that a session could not come back after a restart, in the text channel it
+/// posted in (nothing when `channels` does not know it), and forgets that channel. Call on the
+/// gateway's executor.
+void tell_lost(gateway& gw, text_channels& channels, const hanabi::lost_session& lost);
+
 class local_sessions {
  public:
   local_sessions(hanabi::node_pool& pool, gateway& gw, local_sessions_options options);
@@ -66,6 +72,22 @@ class local_sessions {
   /// Routes voice updates to a session made elsewhere (a recovered one), and keeps its persistence.
   void add(const std::shared_ptr<hanabi::local_session>& s, std::shared_ptr<hanabi::session_persistence> keeper = {});
 
+  /// What recover() tells its caller along the way.
+  struct recovery_hooks {
+    /// Each session coming back, on the pool's strand, once it exists and before it rejoins voice.
+    std::function<void(const std::shared_ptr<hanabi::local_session>&)> on_created{};
+    /// Each session that could not come back (its voice channel is gone, or it cannot rejoin): it
+    /// was closed and deleted from the store.
+    std::function<void(const hanabi::lost_session&)> on_lost{};
+  };
+  using recovered_handler = std::function<void(hanabi::error_code, std::vector<std::shared_ptr<hanabi::local_session>>)>;
+  /// Once at start, with a store, when a node accepts players and before the bot takes work: loads
+  /// the remembered volumes (every session made here from then on plays each requester at theirs),
+  /// then brings back the sessions stored under this bot's name (hanabi::async_recover), adds them
+  /// and completes with them on the gateway's executor. The error is the store's (nothing came
+  /// back). Without a store: nothing, at once.
+  void recover(recovery_hooks hooks, recovered_handler done);
+
   /// The bot's own voice updates, from its gateway.
   void on_voice_state(const hanabi::voice_state_update& u);
   void on_voice_server(const hanabi::voice_server_update& u);
@@ -75,11 +97,14 @@ class local_sessions {
   void create(hanabi::session_address where, hanabi::user_id by, hanabi::diagnostics& diag,
               hanabi::session_handler<std::shared_ptr<hanabi::session>> handler);
   std::shared_ptr<hanabi::local_session> find(hanabi::guild_id guild);
+  hanabi::persistence_config persistence();
+  void recover_sessions(recovery_hooks hooks, recovered_handler done);
 
   hanabi::node_pool& pool_;
   gateway& gateway_;
   local_sessions_options options_;
-  std::mutex mutex_;  // guards the maps (voice updates arrive on the gateway's executor)
+  std::mutex mutex_;  // guards the maps and volumes_ (voice updates arrive on the gateway's executor)
+  std::shared_ptr<hanabi::volume_memory> volumes_;  // set by recover()
   std::map<hanabi::guild_id, std::weak_ptr<hanabi::local_session>> by_guild_;
   // A persistence lives as long as its session may still change; the next session of the same
   // voice channel replaces it.

@@ -48,7 +48,10 @@ void router::start(gateway_events others) {
   gateway_.set_events(std::move(others));
 }
 
-void router::follow(const std::shared_ptr<hanabi::session>& s, hanabi::channel_id text) { players_.follow(s, text); }
+void router::follow(const std::shared_ptr<hanabi::session>& s, hanabi::channel_id text) {
+  players_.follow(s, text);
+  if (config_.on_follow) config_.on_follow(s, text);
+}
 
 // --- The boundary: nothing escapes into the gateway loop -----------------------------------------
 

@@ -72,6 +72,9 @@ struct router_config {
   std::chrono::milliseconds search_timeout{std::chrono::seconds{30}};
   /// How often the now-playing message is refreshed between events (its progress bar).
   std::chrono::milliseconds now_playing_interval{std::chrono::seconds{15}};
+  /// Told each time a session of this bot gets the text channel of its messages (follow()), e.g.
+  /// to remember it across a restart.
+  std::function<void(const std::shared_ptr<hanabi::session>&, hanabi::channel_id)> on_follow{};
   hanabi::logger log = hanabi::logger::none();
 };
 

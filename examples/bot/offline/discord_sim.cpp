@@ -42,10 +42,10 @@ void discord_sim::send(const std::string& name, std::string op, nlohmann::json p
     if (auto l = server_->find(name)) l.send_event(std::move(op), std::move(payload));
 }
 
-// What Discord delivers to a child's gateway goes to the child's process.
+// What Discord delivers to a bot's gateway goes to the bot's process.
 void discord_sim::forward_events(const std::string& name, offline_gateway& gw) {
   gw.set_events({
-      .on_command = {},
+      .on_command = [this, name](command_invocation c) { send(name, "command", wire::encode(c)); },
       .on_component = [this, name](component_invocation c) { send(name, "component", wire::encode(c)); },
       .on_voice_state = [this, name](const hanabi::voice_state_update& u) { send(name, "voice_state", wire::encode(u)); },
       .on_voice_server = [this, name](const hanabi::voice_server_update& u) { send(name, "voice_server", wire::encode(u)); },
@@ -130,7 +130,13 @@ void discord_sim::serve(hanabi::remote::link_handlers& h) {
     if (!id) return fail(reply, id.error());
     gw.async_delete(hanabi::channel_id{*channel}, hanabi::message_id{*id}, answer_with(reply));
   });
-  // A child that (re)connects learns where everyone is, as Discord's GUILD_CREATE tells a bot.
+  h.requests["register"] = on_bot([](offline_gateway& gw, const nlohmann::json& a, hanabi::remote::responder reply) {
+    std::vector<command_spec> commands;
+    for (const auto& name : a.value("commands", nlohmann::json::array()))
+      if (name.is_string()) commands.push_back({.name = name.get<std::string>(), .description = {}, .options = {}, .subcommands = {}});
+    gw.async_register_commands(std::move(commands), answer_with(reply));
+  });
+  // A bot that (re)connects learns where everyone is, as Discord's GUILD_CREATE tells a bot.
   h.on_up = [this](hanabi::remote::link l) {
     asio::post(executor_, [this, l] {
       for (const auto& [guild, user, channel] : world_->everyone())

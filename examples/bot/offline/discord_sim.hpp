@@ -1,5 +1,5 @@
 // The simulated Discord of `hanabi-bot --offline`, for the bots that run in other processes (the
-// children). It lives in the parent's process next to the parent's own offline_gateway and shares
+// children; in the restart tests the parent too, so that Discord outlives its kill -9). It lives in the parent's process next to the parent's own offline_gateway and shares
 // its voice_world, so every bot sees the same users in the same voice channels, and everything
 // every bot "sends" prints on the parent's console, prefixed with that bot's name.
 //

@@ -55,6 +55,18 @@ bot_config parse_or_default(const offline_bots_options& o) {
 
 }  // namespace
 
+hanabi::result<void> write_offline_config(const offline_bots_options& o, unsigned short control_port,
+                                          const hanabi::secret& secret) {
+  if (auto w = write_file(o.dir / "bot.toml", config_text(o, control_port)); !w) return w;
+  const std::string env = fmt::format(
+      "HANABI_OFFLINE_TOKEN=offline\nHANABI_OFFLINE_NODE_PASSWORD=youshallnotpass\nHANABI_OFFLINE_SECRET={}\n",
+      secret.reveal());
+  if (auto w = write_file(o.dir / ".env", env); !w) return w;
+  std::error_code ec;
+  std::filesystem::permissions(o.dir / ".env", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
+  return {};
+}
+
 hanabi::user_id offline_user_id(std::size_t index) { return hanabi::user_id{901 + index}; }
 
 std::optional<hanabi::user_id> offline_user_id(const bot_config& config, std::string_view name) {
@@ -100,16 +112,17 @@ hanabi::result<void> offline_bots::start() {
                          .nodes = {},
                          .search_prefix = "ytsearch:",
                          .log = options_.log});
+  // The children come once the parent's own sessions are back (parent_bot::start).
+  parent_->start([this](hanabi::error_code) {
+    if (auto spawned = listen_and_spawn(); !spawned) options_.log.error("{}", spawned.error().what());
+  });
+  return {};
+}
+
+hanabi::result<void> offline_bots::listen_and_spawn() {
   auto control = parent_->listen();
   if (!control) return control.error();
-
-  if (auto w = write_file(options_.dir / "bot.toml", config_text(options_, control->port())); !w) return w;
-  const std::string env = fmt::format(
-      "HANABI_OFFLINE_TOKEN=offline\nHANABI_OFFLINE_NODE_PASSWORD=youshallnotpass\nHANABI_OFFLINE_SECRET={}\n",
-      secret_.reveal());
-  if (auto w = write_file(options_.dir / ".env", env); !w) return w;
-  std::filesystem::permissions(options_.dir / ".env", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                               ec);
+  if (auto w = write_offline_config(options_, control->port(), secret_); !w) return w;
   return parent_->spawn_children();
 }
 

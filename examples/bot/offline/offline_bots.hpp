@@ -50,6 +50,13 @@ struct offline_bots_options {
   hanabi::logger log = hanabi::logger::none();
 };
 
+/// Writes the offline bots' config into `o.dir`: bot.toml (the parent "hanabi" and the children
+/// child-1..., the node, the SQLite file hanabi.db, the control link on 127.0.0.1:`control_port`)
+/// and a .env holding `secret` (the control link's and the simulated Discord's) and made-up
+/// tokens. Errors: invalid_argument when a file cannot be written.
+hanabi::result<void> write_offline_config(const offline_bots_options& o, unsigned short control_port,
+                                          const hanabi::secret& secret);
+
 /// The user id of bot `index` (0 = the parent, then the children in configured order) in the
 /// simulation: Discord would say it in READY.
 hanabi::user_id offline_user_id(std::size_t index);
@@ -64,7 +71,10 @@ class offline_bots {
   offline_bots(const offline_bots&) = delete;
   offline_bots& operator=(const offline_bots&) = delete;
 
-  /// Listens (simulated Discord, control link), writes the children's config, spawns them.
+  /// Listens for the children on the simulated Discord and starts the parent; once the parent's own
+  /// sessions are back (parent_bot::start), it listens on the control link, writes the children's
+  /// config and spawns them (a failure there is logged, and ready() stays false). Errors: those of
+  /// the directory and of the simulation's listen.
   hanabi::result<void> start();
   /// True once the parent's node accepts players and every child is registered with the parent
   /// and connected to the simulated Discord.
@@ -81,6 +91,7 @@ class offline_bots {
 
  private:
   hanabi::child_program child_program(const std::string& name) const;
+  hanabi::result<void> listen_and_spawn();
 
   boost::asio::io_context& io_;
   offline_bots_options options_;

@@ -28,6 +28,15 @@ void voice_world::set(hanabi::guild_id guild, hanabi::user_id user, std::optiona
     where_.erase({guild, user});
 }
 
+void voice_world::delete_channel(hanabi::guild_id guild, hanabi::channel_id channel) {
+  std::erase_if(where_, [&](const auto& entry) { return entry.first.first == guild && entry.second == channel; });
+  deleted_.insert({guild, channel});
+}
+
+bool voice_world::exists(hanabi::guild_id guild, hanabi::channel_id channel) const {
+  return !deleted_.contains({guild, channel});
+}
+
 std::vector<voice_world::presence> voice_world::everyone() const {
   std::vector<presence> out;
   for (const auto& [key, c] : where_) out.push_back({key.first, key.second, c});
@@ -49,6 +58,9 @@ void offline_gateway::print(const std::string& text) const {
 }
 
 void offline_gateway::send_voice_update(const hanabi::gateway_voice_update& update) {
+  // Discord does not answer a join of a channel that is gone: the voice layer's join times out.
+  if (update.channel && !world_->exists(update.guild, *update.channel))
+    return print(fmt::format("[{}] cannot join voice channel {}: it was deleted", options_.name, update.channel->value()));
   world_->set(update.guild, options_.self, update.channel);
   print(update.channel ? fmt::format("[{}] joins voice channel {}", options_.name, update.channel->value())
                        : fmt::format("[{}] leaves voice", options_.name));

@@ -5,7 +5,7 @@
 //
 // Op 4 is answered the way Discord answers it: a VOICE_STATE_UPDATE for the bot
 // and, when it joins a channel, a VOICE_SERVER_UPDATE whose endpoint is a
-// made-up host. The fake Lavalink node accepts any endpoint, so a hanabi player
+// made-up host; a join of a deleted channel gets no answer. The fake Lavalink node accepts any endpoint, so a hanabi player
 // paired this way plays for real on it.
 //
 // Threading: like every gateway, used from one executor; its events and
@@ -46,8 +46,13 @@ class voice_world {
   /// Everyone in a voice channel, bots included (what a bot learns when it connects).
   std::vector<presence> everyone() const;
 
+  /// An admin deletes `channel`: everyone in it is in no channel, and joining it gets no answer.
+  void delete_channel(hanabi::guild_id guild, hanabi::channel_id channel);
+  bool exists(hanabi::guild_id guild, hanabi::channel_id channel) const;
+
  private:
   std::map<std::pair<hanabi::guild_id, hanabi::user_id>, hanabi::channel_id> where_;
+  std::set<std::pair<hanabi::guild_id, hanabi::channel_id>> deleted_;
 };
 
 struct offline_options {

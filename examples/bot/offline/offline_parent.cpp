@@ -33,7 +33,9 @@ offline_parent::offline_parent(boost::asio::io_context& io, std::shared_ptr<voic
                                offline_parent_options options)
     : gateway_(io.get_executor(), std::move(world), options.bot),
       own_store_(io.get_executor()),
-      parent_(io, gateway_, parent_options(options, own_store_)) {}
+      parent_(io, gateway_, parent_options(options, own_store_)) {
+  parent_.start([](hanabi::error_code) {});  // an in-memory store always reads
+}
 
 offline_parent::~offline_parent() { shutdown(); }
 

@@ -47,7 +47,7 @@ class offline_parent {
   offline_parent(const offline_parent&) = delete;
   offline_parent& operator=(const offline_parent&) = delete;
 
-  /// True once the node is connected and accepts players.
+  /// True once the node is connected and accepts players, and the parent takes commands.
   bool ready() const { return parent_.ready(); }
 
   offline_gateway& gateway() noexcept { return gateway_; }

@@ -46,7 +46,11 @@ void sim_gateway::stop() {
 
 void sim_gateway::on_event(const hanabi::remote::event& e) {
   auto warn = [&](const hanabi::failure& f) { options_.log.warn("simulated Discord sent a bad {}: {}", e.op, f.diag.best_message()); };
-  if (e.op == "component") {
+  if (e.op == "command") {
+    auto c = wire::decode_command(e.payload);
+    if (!c) return warn(c.error());
+    if (events_.on_command) events_.on_command(std::move(*c));
+  } else if (e.op == "component") {
     auto c = wire::decode_component(e.payload);
     if (!c) return warn(c.error());
     if (events_.on_component) events_.on_component(std::move(*c));
@@ -136,9 +140,11 @@ void sim_gateway::delete_impl(hanabi::channel_id channel, hanabi::message_id id,
   call_done("delete", {{"channel", channel.str()}, {"id", id.str()}}, std::move(h));
 }
 
-// Children have no slash commands: only the parent registers them.
-void sim_gateway::register_commands_impl(std::vector<command_spec>, done_handler h) {
-  asio::post(executor_, asio::append(std::move(h), hanabi::error_code(boost::asio::error::operation_not_supported)));
+// The simulation lists the commands by name: what a script can type.
+void sim_gateway::register_commands_impl(std::vector<command_spec> commands, done_handler h) {
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& c : commands) names.push_back(c.name);
+  call_done("register", {{"commands", std::move(names)}}, std::move(h));
 }
 
 }  // namespace bot::offline

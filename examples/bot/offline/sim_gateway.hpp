@@ -1,9 +1,9 @@
-// The gateway of a child process in `hanabi-bot --offline`: Discord is simulated in the parent's
-// process (discord_sim.hpp), so every call a gateway makes to Discord (op 4, interaction answers,
-// messages) is a request over a link to it, and what Discord sends (button presses on this bot's
-// messages, its voice updates, users moving) arrives as events. The voice channels of users are
-// mirrored here from those events, so voice_channel_of and members_in answer at once, as from a
-// real gateway's cache. Children register no slash commands.
+// The gateway of a bot process whose Discord is simulated in another process (discord_sim.hpp):
+// a child in `hanabi-bot --offline`, or, in the tests, the parent too. Every call a gateway makes
+// to Discord (op 4, interaction answers, messages, the slash commands) is a request over a link to
+// it, and what Discord sends (commands, button presses on this bot's messages, its voice updates,
+// users moving) arrives as events. The voice channels of users are mirrored here from those events,
+// so voice_channel_of and members_in answer at once, as from a real gateway's cache.
 //
 // Threading: like every gateway, used from one executor; events and completions are posted
 // there, never run inside the call that caused them.

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <string>
 #include <utility>
 
@@ -78,18 +79,47 @@ nlohmann::json encode(const message& m) { return m; }
 
 nlohmann::json encode(const interaction_ref& i) { return {{"id", std::to_string(i.id)}, {"token", i.token}}; }
 
-nlohmann::json encode(const component_invocation& c) {
+namespace {
+
+nlohmann::json encode(const invoker& from) {
   nlohmann::json roles = nlohmann::json::array();
-  for (auto r : c.from.roles) roles.push_back(std::to_string(r));
+  for (auto r : from.roles) roles.push_back(std::to_string(r));
+  return {{"guild", from.guild.str()}, {"text", from.text_channel.str()}, {"user", from.user.str()}, {"roles", std::move(roles)}};
+}
+
+hanabi::result<invoker> decode_invoker(const nlohmann::json& from) {
+  auto guild = snowflake(from, "guild");
+  auto text = snowflake(from, "text");
+  auto user = snowflake(from, "user");
+  for (auto* r : {&guild, &text, &user})
+    if (!*r) return r->error();
+  return guarded("invoker", [&]() -> hanabi::result<invoker> {
+    invoker i{hanabi::guild_id{*guild}, hanabi::channel_id{*text}, hanabi::user_id{*user}, {}};
+    for (const auto& r : from.value("roles", nlohmann::json::array())) {
+      auto role = hanabi::guild_id::parse(r.get<std::string>());
+      if (!role) return malformed("a role is not a snowflake");
+      i.roles.push_back(role->value());
+    }
+    return i;
+  });
+}
+
+}  // namespace
+
+nlohmann::json encode(const component_invocation& c) {
   return {{"interaction", encode(c.interaction)},
-          {"from",
-           {{"guild", c.from.guild.str()},
-            {"text", c.from.text_channel.str()},
-            {"user", c.from.user.str()},
-            {"roles", std::move(roles)}}},
+          {"from", encode(c.from)},
           {"message", c.message.str()},
           {"custom_id", c.custom_id},
           {"values", c.values}};
+}
+
+nlohmann::json encode(const command_invocation& c) {
+  return {{"interaction", encode(c.interaction)},
+          {"from", encode(c.from)},
+          {"name", c.name},
+          {"subcommand", c.subcommand},
+          {"options", c.options}};
 }
 
 nlohmann::json encode(const hanabi::voice_state_update& u) {
@@ -116,28 +146,28 @@ hanabi::result<interaction_ref> decode_interaction(const nlohmann::json& j) {
 
 hanabi::result<component_invocation> decode_component(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("from") || !j.contains("interaction")) return malformed("component: missing fields");
-  const auto& from = j["from"];
   auto interaction = decode_interaction(j["interaction"]);
   if (!interaction) return interaction.error();
-  auto guild = snowflake(from, "guild");
-  auto text = snowflake(from, "text");
-  auto user = snowflake(from, "user");
+  auto from = decode_invoker(j["from"]);
+  if (!from) return from.error();
   auto msg = snowflake(j, "message");
-  for (auto* r : {&guild, &text, &user, &msg})
-    if (!*r) return r->error();
+  if (!msg) return msg.error();
   return guarded("component", [&]() -> hanabi::result<component_invocation> {
-    component_invocation c;
-    c.interaction = *interaction;
-    c.from = invoker{hanabi::guild_id{*guild}, hanabi::channel_id{*text}, hanabi::user_id{*user}, {}};
-    for (const auto& r : from.value("roles", nlohmann::json::array())) {
-      auto role = hanabi::guild_id::parse(r.get<std::string>());
-      if (!role) return malformed("component: a role is not a snowflake");
-      c.from.roles.push_back(role->value());
-    }
-    c.message = hanabi::message_id{*msg};
-    c.custom_id = j.at("custom_id").get<std::string>();
-    c.values = j.value("values", std::vector<std::string>{});
-    return c;
+    return component_invocation{*interaction, std::move(*from), hanabi::message_id{*msg}, j.at("custom_id").get<std::string>(),
+                                j.value("values", std::vector<std::string>{})};
+  });
+}
+
+hanabi::result<command_invocation> decode_command(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("from") || !j.contains("interaction")) return malformed("command: missing fields");
+  auto interaction = decode_interaction(j["interaction"]);
+  if (!interaction) return interaction.error();
+  auto from = decode_invoker(j["from"]);
+  if (!from) return from.error();
+  return guarded("command", [&]() -> hanabi::result<command_invocation> {
+    return command_invocation{*interaction, std::move(*from), j.at("name").get<std::string>(),
+                              j.value("subcommand", std::string{}),
+                              j.value("options", std::map<std::string, std::string>{})};
   });
 }
 

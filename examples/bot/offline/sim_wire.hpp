@@ -2,7 +2,10 @@
 // child's sim_gateway and the parent's discord_sim over their link. Messages, interactions and
 // voice updates cross it; nothing here is part of hanabi's control protocol.
 //
-// Requests (child -> simulated Discord), each answered with {} or {"id"} or, when Discord would
+// The parent may run in a process of its own too (`hanabi-bot --config FILE --offline-discord`):
+// then it is one more bot on this wire, and the only one that gets commands and registers them.
+//
+// Requests (bot -> simulated Discord), each answered with {} or {"id"} or, when Discord would
 // refuse, {"error": bot::errc, "message"}:
 //   voice      {guild, channel|null}                 op 4
 //   reply      {interaction, message}                answer an interaction
@@ -11,7 +14,9 @@
 //   post       {channel, message}      -> {id}
 //   edit       {channel, id, message}
 //   delete     {channel, id}
-// Events (simulated Discord -> child):
+//   register   {commands: [name...]}                the parent's slash commands
+// Events (simulated Discord -> bot):
+//   command       {interaction, from, name, subcommand, options}   the parent only
 //   component     {interaction, from, message, custom_id, values}
 //   voice_state   {guild, user, channel|null, session_id}
 //   voice_server  {guild, token, endpoint|null}
@@ -31,12 +36,14 @@ namespace bot::offline::wire {
 nlohmann::json encode(const message& m);
 nlohmann::json encode(const interaction_ref& i);
 nlohmann::json encode(const component_invocation& c);
+nlohmann::json encode(const command_invocation& c);
 nlohmann::json encode(const hanabi::voice_state_update& u);
 nlohmann::json encode(const hanabi::voice_server_update& u);
 
 hanabi::result<message> decode_message(const nlohmann::json& j);
 hanabi::result<interaction_ref> decode_interaction(const nlohmann::json& j);
 hanabi::result<component_invocation> decode_component(const nlohmann::json& j);
+hanabi::result<command_invocation> decode_command(const nlohmann::json& j);
 hanabi::result<hanabi::voice_state_update> decode_voice_state(const nlohmann::json& j);
 hanabi::result<hanabi::voice_server_update> decode_voice_server(const nlohmann::json& j);
 
