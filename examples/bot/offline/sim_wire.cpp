@@ -144,28 +144,36 @@ hanabi::result<interaction_ref> decode_interaction(const nlohmann::json& j) {
   });
 }
 
-hanabi::result<component_invocation> decode_component(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("from") || !j.contains("interaction")) return malformed("component: missing fields");
+namespace {
+
+// What every invocation carries: the interaction to answer and who invoked it.
+hanabi::result<std::pair<interaction_ref, invoker>> decode_origin(const nlohmann::json& j, const char* what) {
+  if (!j.is_object() || !j.contains("from") || !j.contains("interaction")) return malformed(fmt::format("{}: missing fields", what));
   auto interaction = decode_interaction(j["interaction"]);
   if (!interaction) return interaction.error();
   auto from = decode_invoker(j["from"]);
   if (!from) return from.error();
+  return std::pair{*interaction, std::move(*from)};
+}
+
+}  // namespace
+
+hanabi::result<component_invocation> decode_component(const nlohmann::json& j) {
+  auto origin = decode_origin(j, "component");
+  if (!origin) return origin.error();
   auto msg = snowflake(j, "message");
   if (!msg) return msg.error();
   return guarded("component", [&]() -> hanabi::result<component_invocation> {
-    return component_invocation{*interaction, std::move(*from), hanabi::message_id{*msg}, j.at("custom_id").get<std::string>(),
-                                j.value("values", std::vector<std::string>{})};
+    return component_invocation{origin->first, std::move(origin->second), hanabi::message_id{*msg},
+                                j.at("custom_id").get<std::string>(), j.value("values", std::vector<std::string>{})};
   });
 }
 
 hanabi::result<command_invocation> decode_command(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("from") || !j.contains("interaction")) return malformed("command: missing fields");
-  auto interaction = decode_interaction(j["interaction"]);
-  if (!interaction) return interaction.error();
-  auto from = decode_invoker(j["from"]);
-  if (!from) return from.error();
+  auto origin = decode_origin(j, "command");
+  if (!origin) return origin.error();
   return guarded("command", [&]() -> hanabi::result<command_invocation> {
-    return command_invocation{*interaction, std::move(*from), j.at("name").get<std::string>(),
+    return command_invocation{origin->first, std::move(origin->second), j.at("name").get<std::string>(),
                               j.value("subcommand", std::string{}),
                               j.value("options", std::map<std::string, std::string>{})};
   });

@@ -311,6 +311,21 @@ struct restart_env {
     }));
   }
 
+  /// The three sessions of scenario(), durable, and where their players were once they were.
+  positions start_all() {
+    for (const auto& p : scenario()) start_session(p);
+    for (const auto& p : scenario()) REQUIRE(durable(p));
+    return read_positions();
+  }
+
+  /// After a restart: every session is back and answers commands.
+  void check_all(const positions& before) {
+    REQUIRE(run_until([&] { return parent->spawns("hanabi") == 2; }));
+    REQUIRE(all_online());
+    for (const auto& p : scenario()) check_back(p, before);
+    for (const auto& p : scenario()) check_commands(p);
+  }
+
   int parent_pid() {
     auto pid = parent->pid("hanabi");
     REQUIRE(pid);
@@ -325,30 +340,18 @@ using restart_test::scenario;
 
 TEST_CASE_METHOD(restart_env, "bot restart: kill -9 of the parent while three sessions play: every session is back and answers",
                  "[bot][restart]") {
-  for (const auto& p : scenario()) start_session(p);
-  for (const auto& p : scenario()) REQUIRE(durable(p));
-  const auto before = read_positions();
-
+  const auto before = start_all();
   REQUIRE(::kill(parent_pid(), SIGKILL) == 0);
-  REQUIRE(run_until([&] { return parent->spawns("hanabi") == 2; }));
-  REQUIRE(all_online());
-  for (const auto& p : scenario()) check_back(p, before);
-  for (const auto& p : scenario()) check_commands(p);
+  check_all(before);
 }
 
 TEST_CASE_METHOD(restart_env, "bot restart: kill -9 of the parent and both children: every session is back and answers",
                  "[bot][restart]") {
-  for (const auto& p : scenario()) start_session(p);
-  for (const auto& p : scenario()) REQUIRE(durable(p));
-  const auto before = read_positions();
-
+  const auto before = start_all();
   const auto everyone = restart_test::processes_of(dir);
   REQUIRE(everyone.size() == 3);
   for (int pid : everyone) REQUIRE(::kill(pid, SIGKILL) == 0);
-  REQUIRE(run_until([&] { return parent->spawns("hanabi") == 2; }));
-  REQUIRE(all_online());
-  for (const auto& p : scenario()) check_back(p, before);
-  for (const auto& p : scenario()) check_commands(p);
+  check_all(before);
 }
 
 TEST_CASE_METHOD(restart_env, "bot restart: a session whose voice channel was deleted meanwhile is closed and the user told",
