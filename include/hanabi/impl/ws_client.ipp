@@ -140,6 +140,7 @@ struct ws_connection : std::enable_shared_from_this<ws_connection> {
   std::string outbox;   // frames queued while a write is in flight
   std::string writing;  // the frames of the write in flight
   bool write_in_flight = false;
+  bool close_when_written = false;
   failure ended;        // why the last read_each() stopped with an error
   boost::beast::websocket::close_reason peer_close;
 
@@ -155,6 +156,13 @@ struct ws_connection : std::enable_shared_from_this<ws_connection> {
     if (!write_in_flight) write_outbox();
   }
 
+  /// Sends a close frame, and closes the socket once it is written: after a close, the peer waits
+  /// for the TCP connection to end (RFC 6455 §7.1.1).
+  void send_close(std::uint16_t code) {
+    send(ws_opcode::close, code == 1005 ? std::string{} : close_payload(code, {}));
+    close_when_written = true;
+  }
+
   void write_outbox() {
     writing.clear();
     std::swap(writing, outbox);
@@ -163,6 +171,7 @@ struct ws_connection : std::enable_shared_from_this<ws_connection> {
       asio::async_write(io, asio::buffer(writing), [self = shared_from_this()](error_code ec, std::size_t) {
         self->write_in_flight = false;
         if (!ec && !self->outbox.empty()) return self->write_outbox();
+        if (self->close_when_written) self->drop();
         self->flushed.cancel();
       });
     });
@@ -205,7 +214,7 @@ struct ws_connection : std::enable_shared_from_this<ws_connection> {
   /// Answers a close frame, and records it as the end of reading.
   void closed_by_peer(const ws_event& ev) {
     peer_close = boost::beast::websocket::close_reason(static_cast<boost::beast::websocket::close_code>(ev.close_code), ev.payload);
-    send(ws_opcode::close, ev.close_code == 1005 ? std::string{} : close_payload(ev.close_code, {}));
+    send_close(ev.close_code);
     ended = failure{error::connection_closed,
                     fmt::format("the node closed the WebSocket with code {}{}{}", ev.close_code,
                                 ev.payload.empty() ? "" : ": ", ev.payload)};
@@ -275,7 +284,7 @@ class read_each_op {
       }
     });
     if (!parsed) {
-      c_->send(ws_opcode::close, detail::close_payload(c_->parser.failure_close_code(), "protocol error"));
+      c_->send_close(c_->parser.failure_close_code());
       return fail(std::move(parsed.error()));
     }
     c_->buffer.consume(parsed->consumed);
@@ -405,7 +414,7 @@ HANABI_DECL asio::awaitable<void> ws_client::close(websocket::close_code code) {
   if (!open_) co_return;
   open_ = false;
   auto c = connection_;
-  c->send(ws_opcode::close, detail::close_payload(static_cast<std::uint16_t>(code), {}));
+  c->send_close(static_cast<std::uint16_t>(code));
   if (c->write_in_flight) {
     c->flushed.expires_after(std::chrono::seconds(2));  // a peer that reads nothing does not hold us
     error_code ignored;
