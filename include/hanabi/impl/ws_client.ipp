@@ -137,6 +137,7 @@ struct ws_connection : std::enable_shared_from_this<ws_connection> {
   std::chrono::steady_clock::time_point ping_time;
   bool ping_sent = false;
   bool timed_out = false;
+  bool reading = false;  // a read_each() is running
   std::string outbox;   // frames queued while a write is in flight
   std::string writing;  // the frames of the write in flight
   bool write_in_flight = false;
@@ -193,6 +194,7 @@ struct ws_connection : std::enable_shared_from_this<ws_connection> {
 
   void on_idle() {
     const auto now = std::chrono::steady_clock::now();
+    if (!reading) last_received = now;  // between reads (a REST call of the node's), silence is ours
     if (now - last_received >= idle) {
       if (ping_sent) {
         timed_out = true;
@@ -253,7 +255,10 @@ class read_each_op {
   allocator_type get_allocator() const noexcept { return asio::get_associated_allocator(handler_); }
 
   /// Hands over what an earlier call left in the buffer, then reads.
-  void start() { deliver(); }
+  void start() {
+    c_->reading = true;
+    deliver();
+  }
 
   void operator()(error_code ec, std::size_t n) {
     if (ec) return fail(c_->read_failure(ec));
@@ -302,6 +307,7 @@ class read_each_op {
   // Before any read, start() runs inside the initiating function, where the handler must not be
   // called: it is posted instead.
   void complete(std::exception_ptr thrown, error_code ec) {
+    c_->reading = false;
     if (read_started_) return std::move(handler_)(thrown, ec);
     auto ex = get_executor();
     asio::post(ex, asio::append(std::move(handler_), thrown, ec));
