@@ -229,6 +229,13 @@ enum class mutation_kind { append, insert, move, remove, skip };
 constexpr std::size_t kind_queue_size = 100;  // the items a queue holds when a timed run starts
 constexpr std::size_t kind_mutations = 1000;  // mutations per timed run
 
+// Never inlined, and (GCC) never merged with an identical instantiation by IPA.
+#if defined(__clang__)
+#  define HANABI_BENCH_SEPARATE [[gnu::noinline]]
+#else
+#  define HANABI_BENCH_SEPARATE [[gnu::noipa]]
+#endif
+
 // Which run a call of run_mutations is: its name in callgrind's profile.
 enum class run_role { bare, journaled, warm_up };
 
@@ -237,7 +244,7 @@ enum class run_role { bare, journaled, warm_up };
 // names it), never inlined nor merged, so that callgrind's inclusive cost of each is the caller's
 // instructions for the bare and for the journaled mutations separately.
 template <mutation_kind K, run_role Role>
-[[gnu::noipa]] void run_mutations(track_queue& q, const std::vector<queue_item>& items, std::size_t count) {
+HANABI_BENCH_SEPARATE void run_mutations(track_queue& q, const std::vector<queue_item>& items, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     const queue_item& item = items[i % items.size()];
     bool done = false;

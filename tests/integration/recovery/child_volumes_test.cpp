@@ -74,6 +74,7 @@ TEST_CASE("recovery: a restarted session child recalls each requester's volume f
   REQUIRE(eventually([&] { return volumes_durable(io, db, at(2)); }));
 
   ::kill(*sup.pid("child-1"), SIGKILL);
+  REQUIRE(eventually([&] { return !p.events_of<manager_events::session_removed>().empty(); }));
   REQUIRE(eventually([&] { return sup.spawns("child-1") == 2 && p.bot_at(channel_id{2}) == "child-1"; }));
   auto back = p.manager->find(channel_id{2});
   REQUIRE(back);
