@@ -188,21 +188,38 @@ void journaled_mutations(benchmark::State& state, storage::journal_commit commit
   });
 }
 
-// queue_journal over a SQLite store in batched mode, the io_context running on its own thread (as
-// in a multi-threaded bot: batches are submitted and completed while the caller keeps mutating).
+// A queue_journal over a SQLite store in batched mode (a new database file), the io_context running
+// on its own thread (as in a multi-threaded bot: batches are submitted and completed while the
+// caller keeps mutating); `config` journals a queue into it.
+struct journal_rig {
+  explicit journal_rig(std::uint64_t channel)
+      : store(open_store(ctx, db.file(), storage::journal_commit::batched)),
+        journal(*store, {"bench", guild_id{channel}, channel_id{channel}}, 0) {
+    config.on_change = journal.listener();
+  }
+  ~journal_rig() {
+    work.reset();
+    io.join();
+  }
+
+  temp_database db;
+  asio::io_context ctx;
+  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(ctx);
+  std::thread io{[this] { ctx.run(); }};
+  std::unique_ptr<storage::sqlite_store> store;
+  storage::queue_journal journal;
+  queue_config config;
+};
+
+// queue_journal (journal_rig) against bare mutations of the mix.
 // One journal serves the whole benchmark, as one serves a session for its lifetime (its buffers
 // keep their working size); each iteration journals a new empty queue that continues its versions.
 // `committed` ends when async_flush reports every event durable.
 void journal_adapter(benchmark::State& state) {
   const auto items = sample_items(64);
-  temp_database db;
-  asio::io_context ctx;
-  auto work = asio::make_work_guard(ctx);
-  std::thread io([&] { ctx.run(); });
-  auto store = open_store(ctx, db.file(), storage::journal_commit::batched);
-  storage::queue_journal journal(*store, {"bench", guild_id{2}, channel_id{2}}, 0);
-  queue_config config;
-  config.on_change = journal.listener();
+  journal_rig rig(2);
+  auto& journal = rig.journal;
+  const auto& config = rig.config;
   nlohmann::json empty = track_queue{}.snapshot();
   compare_with_bare(state, items, [&](const storage::session_key&, std::size_t mutations) {
     empty["version"] = journal.recorded_version();
@@ -216,8 +233,6 @@ void journal_adapter(benchmark::State& state) {
     if (durable != journaled->version()) std::abort();
     return run;
   });
-  work.reset();
-  io.join();
 }
 
 BENCHMARK(journal_adapter)->Arg(1000)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
@@ -284,14 +299,9 @@ track_queue kind_start(const std::vector<queue_item>& items, mutation_kind kind,
 template <mutation_kind K>
 void journal_mutation(benchmark::State& state) {
   const auto items = sample_items(64);
-  temp_database db;
-  asio::io_context ctx;
-  auto work = asio::make_work_guard(ctx);
-  std::thread io([&] { ctx.run(); });
-  auto store = open_store(ctx, db.file(), storage::journal_commit::batched);
-  storage::queue_journal journal(*store, {"bench", guild_id{3}, channel_id{3}}, 0);
-  queue_config journaled_config;
-  journaled_config.on_change = journal.listener();
+  journal_rig rig(3);
+  auto& journal = rig.journal;
+  const auto& journaled_config = rig.config;
   // As in a long session, the journal's two batches start at their working size (under callgrind
   // a single timed run could otherwise be one batch that grows from nothing).
   for (int i = 0; i < 2; ++i) {
@@ -320,8 +330,6 @@ void journal_mutation(benchmark::State& state) {
   state.counters["ratio_caller_cpu"] = journaled_cpu / bare_cpu;
   state.counters["bare_ns"] = bare_cpu * 1e9 / mutations;
   state.counters["journaled_ns"] = journaled_cpu * 1e9 / mutations;
-  work.reset();
-  io.join();
 }
 
 BENCHMARK(journal_mutation<mutation_kind::append>)->Name("journal_mutation/append")->UseManualTime()->Unit(benchmark::kMillisecond);
