@@ -169,6 +169,9 @@ enum class error : int {
   storage_failure,
   /// A journal event does not follow the session's stored version, or a snapshot is older than the stored one.
   version_conflict,
+  /// The store's server (Redis) cannot be reached or the connection to it was lost; the next
+  /// operation connects again. Whether an operation cut off this way was applied is unknown.
+  storage_unavailable,
 };
 
 /// Coarse groups of errors, for callers that branch on the kind of failure.

@@ -91,6 +91,9 @@ class offline_gateway final : public gateway {
   const std::map<std::uint64_t, message>& replies() const noexcept { return replies_; }
   /// The interactions that were deferred before their answer.
   const std::set<std::uint64_t>& deferred() const noexcept { return deferred_; }
+  /// The id of the newest interaction delivered (a command or a component); 0 before any. The
+  /// id keys replies(), so a caller can wait for the answer to the interaction it caused.
+  std::uint64_t newest_interaction() const noexcept { return next_interaction_ - 1; }
   /// The commands registered, last registration wins.
   const std::vector<command_spec>& registered_commands() const noexcept { return commands_; }
 

@@ -18,6 +18,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -166,10 +167,15 @@ class remote_fsm {
   std::size_t pending_requests() const noexcept { return pending_.size(); }
   std::chrono::milliseconds heartbeat_interval() const noexcept { return heartbeat_interval_; }
   const remote_fsm_config& config() const noexcept { return config_; }
+  /// When the handshake completed (the epoch before).
+  time_point established_at() const noexcept { return established_at_; }
+  /// From sending the newest heartbeat to its ack (the peer's handling included); none before
+  /// the first ack. An ack of an older heartbeat (overtaken by a newer one) changes nothing.
+  std::optional<remote_clock::duration> heartbeat_round_trip() const noexcept { return heartbeat_round_trip_; }
 
  private:
   void on_handshake_frame(std::string_view frame, time_point now);
-  void on_established_frame(std::string_view frame);
+  void on_established_frame(std::string_view frame, time_point now);
   void on_hello(const remote::hello& h, time_point now);
   void on_ready(const remote::ready& r, time_point now);
   void on_response(remote::response&& r);
@@ -195,6 +201,9 @@ class remote_fsm {
   time_point next_heartbeat_{};
   time_point last_heard_{};
   std::uint64_t heartbeat_seq_ = 0;
+  time_point established_at_{};
+  time_point heartbeat_sent_at_{};  // of heartbeat heartbeat_seq_
+  std::optional<remote_clock::duration> heartbeat_round_trip_;
 
   std::uint64_t next_request_id_ = 1;
   std::unordered_map<std::uint64_t, time_point> pending_;  // id -> deadline

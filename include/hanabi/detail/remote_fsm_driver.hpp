@@ -57,6 +57,7 @@ class remote_link : public std::enable_shared_from_this<remote_link> {
   const remote::ready& ready_info() const noexcept { return ready_; }
   bool is_up() const noexcept { return up_.load(std::memory_order_acquire); }
   HANABI_DECL remote_counters counters() const;
+  HANABI_DECL remote::link_health health() const;
 
  private:
   // Runs f on the strand later; for calls that may complete a caller's handler.
@@ -100,8 +101,9 @@ class remote_link : public std::enable_shared_from_this<remote_link> {
   remote::hello peer_;
   remote::ready ready_;
   remote_clock::time_point armed_for_ = remote_clock::time_point::max();
-  mutable std::mutex counters_mutex_;
+  mutable std::mutex counters_mutex_;  // guards the snapshots below, read from any thread
   remote_counters counters_;
+  remote::link_health health_;
 };
 
 }  // namespace hanabi::detail

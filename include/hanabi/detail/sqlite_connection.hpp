@@ -86,6 +86,8 @@ class sqlite_connection {
   HANABI_DECL result<sqlite_query> query(const char* sql);
   /// Rowid of the last INSERT.
   HANABI_DECL std::int64_t last_insert_rowid() const noexcept;
+  /// True while a transaction is open (BEGIN or SAVEPOINT not yet ended).
+  bool in_transaction() const noexcept { return sqlite3_get_autocommit(db_) == 0; }
   /// error::storage_failure with SQLite's current message, saying what was being done.
   HANABI_DECL failure error(std::string_view doing) const;
 
@@ -97,7 +99,11 @@ class sqlite_connection {
 };
 
 /// A savepoint: nests inside an enclosing transaction (a batch of journal appends) or, alone, is a
-/// transaction of its own. Rolled back unless commit() succeeds.
+/// write transaction of its own, begun IMMEDIATE. Rolled back unless commit() succeeds.
+///
+/// Why IMMEDIATE: a deferred transaction that reads and then writes gets SQLITE_BUSY at once,
+/// without waiting for the busy timeout, when another connection (another process sharing the
+/// file: a bot's children) wrote in between; taking the write lock first waits for it instead.
 class sqlite_savepoint {
  public:
   explicit sqlite_savepoint(sqlite_connection& connection) noexcept : connection_(connection) {}
@@ -111,6 +117,7 @@ class sqlite_savepoint {
  private:
   sqlite_connection& connection_;
   bool open_ = false;
+  bool outermost_ = false;  // a transaction of its own, not nested in one
 };
 
 }  // namespace hanabi::detail

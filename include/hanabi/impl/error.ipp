@@ -77,6 +77,7 @@ inline const char* error_message(error e) noexcept {
     case error::invalid_time: return "The time is invalid.";
     case error::storage_failure: return "The store failed.";
     case error::version_conflict: return "The change does not follow the stored version.";
+    case error::storage_unavailable: return "The store's server cannot be reached.";
   }
   return "Unknown hanabi error.";
 }

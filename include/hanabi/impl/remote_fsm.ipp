@@ -43,7 +43,7 @@ HANABI_DECL void remote_fsm::on_frame(std::string_view frame, time_point now) {
   if (state_ == remote_state::closed || state_ == remote_state::idle) return;
   last_heard_ = now;
   if (state_ == remote_state::established)
-    on_established_frame(frame);
+    on_established_frame(frame, now);
   else
     on_handshake_frame(frame, now);
 }
@@ -103,11 +103,12 @@ HANABI_DECL void remote_fsm::on_ready(const remote::ready& r, time_point now) {
 
 HANABI_DECL void remote_fsm::establish(time_point now) {
   state_ = remote_state::established;
+  established_at_ = now;
   last_heard_ = now;
   next_heartbeat_ = now + heartbeat_interval_;
 }
 
-HANABI_DECL void remote_fsm::on_established_frame(std::string_view frame) {
+HANABI_DECL void remote_fsm::on_established_frame(std::string_view frame, time_point now) {
   if (frame.size() > config_.max_message_size) {
     ++counters_.oversized_frames;
     send(remote::error_notice{remote::make_remote_error(
@@ -118,7 +119,7 @@ HANABI_DECL void remote_fsm::on_established_frame(std::string_view frame) {
   auto msg = remote::decode(frame);
   if (!msg) return on_malformed(frame, msg.error());
   std::visit(
-      [this](auto&& m) {
+      [this, now](auto&& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, remote::request>) {
           on_request(std::move(m));
@@ -130,6 +131,7 @@ HANABI_DECL void remote_fsm::on_established_frame(std::string_view frame) {
           send(remote::heartbeat_ack{m.seq});
         } else if constexpr (std::is_same_v<T, remote::heartbeat_ack>) {
           if (m.seq != 0 && m.seq <= heartbeat_seq_) ++counters_.heartbeats_acked;
+          if (m.seq != 0 && m.seq == heartbeat_seq_) heartbeat_round_trip_ = now - heartbeat_sent_at_;
         } else if constexpr (std::is_same_v<T, remote::goodbye>) {
           finish(m.reason.to_error_code(), m.reason.message, true, link_lost_error());
         } else if constexpr (std::is_same_v<T, remote::error_notice>) {
@@ -207,6 +209,7 @@ HANABI_DECL void remote_fsm::on_tick(time_point now) {
   }
   if (now >= next_heartbeat_) {
     send(remote::heartbeat{++heartbeat_seq_});
+    heartbeat_sent_at_ = now;
     ++counters_.heartbeats_sent;
     next_heartbeat_ = now + heartbeat_interval_;
   }

@@ -139,11 +139,19 @@ HANABI_DECL remote_counters remote_link::counters() const {
   return counters_;
 }
 
+HANABI_DECL remote::link_health remote_link::health() const {
+  std::lock_guard<std::mutex> lock(counters_mutex_);
+  return health_;
+}
+
 void remote_link::flush() {
   for (auto& action : fsm_.take_actions()) apply(action);
   {
     std::lock_guard<std::mutex> lock(counters_mutex_);
     counters_ = fsm_.counters();
+    health_.up_since = fsm_.established_at();
+    if (auto rtt = fsm_.heartbeat_round_trip())
+      health_.round_trip = std::chrono::duration_cast<std::chrono::microseconds>(*rtt);
   }
   arm_timer();
 }
@@ -296,5 +304,6 @@ HANABI_DECL bool link::is_up() const noexcept { return impl_ && impl_->is_up(); 
 HANABI_DECL hanabi::detail::remote_counters link::counters() const {
   return impl_ ? impl_->counters() : hanabi::detail::remote_counters{};
 }
+HANABI_DECL link_health link::health() const { return impl_ ? impl_->health() : link_health{}; }
 
 }  // namespace hanabi::remote

@@ -100,21 +100,18 @@ HANABI_DECL failure sqlite_connection::error(std::string_view doing) const {
 }
 
 HANABI_DECL sqlite_savepoint::~sqlite_savepoint() {
-  if (open_) (void)connection_.exec("ROLLBACK TO hanabi_op; RELEASE hanabi_op");
+  if (open_) (void)connection_.exec(outermost_ ? "ROLLBACK" : "ROLLBACK TO hanabi_op; RELEASE hanabi_op");
 }
 
 HANABI_DECL result<void> sqlite_savepoint::begin() {
-  auto q = connection_.query("SAVEPOINT hanabi_op");
-  if (!q) return q.error();
-  auto r = q->run();
+  outermost_ = !connection_.in_transaction();
+  auto r = connection_.exec(outermost_ ? "BEGIN IMMEDIATE" : "SAVEPOINT hanabi_op");
   open_ = r.has_value();
   return r;
 }
 
 HANABI_DECL result<void> sqlite_savepoint::commit() {
-  auto q = connection_.query("RELEASE hanabi_op");
-  if (!q) return q.error();
-  auto r = q->run();
+  auto r = connection_.exec(outermost_ ? "COMMIT" : "RELEASE hanabi_op");
   if (r) open_ = false;
   return r;
 }

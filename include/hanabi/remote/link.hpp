@@ -29,6 +29,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -55,6 +56,15 @@ class responder {
  private:
   std::weak_ptr<hanabi::detail::remote_link> link_;
   std::uint64_t id_;
+};
+
+/// How a link is doing, for a status display (a bot's /bots).
+struct link_health {
+  /// When the handshake completed; meaningful once the link was up.
+  std::chrono::steady_clock::time_point up_since{};
+  /// From sending the newest heartbeat to its acknowledgement, the peer's handling included
+  /// (measured once per heartbeat interval); none before the first acknowledgement.
+  std::optional<std::chrono::microseconds> round_trip;
 };
 
 class link;
@@ -129,6 +139,8 @@ class link {
   HANABI_DECL bool is_up() const noexcept;
   /// A snapshot of the link's counters (bad frames, timeouts, late replies...).
   HANABI_DECL hanabi::detail::remote_counters counters() const;
+  /// A snapshot of when the link came up and its latest heartbeat round trip.
+  HANABI_DECL link_health health() const;
 
   explicit operator bool() const noexcept { return impl_ != nullptr; }
   friend bool operator==(const link& a, const link& b) noexcept { return a.impl_ == b.impl_; }

@@ -5,6 +5,7 @@
 // replied and posted, and on the players at the fake node.
 #pragma once
 
+#include "answers.hpp"
 #include "offline/offline_bots.hpp"
 #include "offline/script_runner.hpp"
 
@@ -39,6 +40,8 @@ struct children_env {
   std::optional<bot::offline::script_runner> runner;
   std::chrono::seconds inactivity_;
   unsigned short node_port_ = 0;
+  bot::offline::offline_gateway* last_gateway_ = nullptr;  // where the last line act() ran was answered
+  std::uint64_t last_ = 0;                                // and its interaction there
 
   explicit children_env(std::chrono::seconds inactivity = std::chrono::seconds{300}) : inactivity_(inactivity) {
     static int serial = 0;
@@ -94,16 +97,15 @@ struct children_env {
   bot::offline::offline_gateway& gateway_of(const std::string& bot) { return *bots->gateways().at(bot); }
 
   /// Runs a script line for `bot` (a command goes to the parent; `@child-1 ...` presses a button
-  /// on child-1's message) and returns that bot's answer to it, as text.
+  /// on child-1's message) and returns that bot's final answer to it, as text.
   std::string act(const std::string& line, const std::string& bot = "hanabi") {
     auto& gw = gateway_of(bot);
-    const auto before = gw.replies().size();
-    auto ran = runner->run(line);
-    INFO(line << ": " << (ran ? "" : ran.error().diag.best_message()));
-    REQUIRE(ran);
-    REQUIRE(run_until([&] { return gw.replies().size() > before; }));
-    return bot::to_text(gw.replies().rbegin()->second);
+    last_ = answered_interaction(*runner, gw, line, [this](const auto& done) { return run_until(done); });
+    last_gateway_ = &gw;
+    return bot::to_text(last_reply());
   }
+  /// The answer to the last line act() ran.
+  const bot::message& last_reply() const { return last_gateway_->replies().at(last_); }
   std::string command(const std::string& line) { return act(line); }
 
   /// Waits until `text` was printed (by any bot).

@@ -33,7 +33,7 @@ TEST_CASE("children e2e: three sessions in one guild on three bots, the fourth c
   CHECK(mentions(env.command(R"(/play query:"ytsearch:jazz" user:13 voice:103 channel:30)"), "Playing **jazz"));
   auto busy = env.command(R"(/play query:"ytsearch:pop" user:14 voice:104)");
   CHECK(mentions(busy, "all 3 bots are busy in this server"));
-  CHECK(env.gateway_of("hanabi").replies().rbegin()->second.ephemeral);
+  CHECK(env.last_reply().ephemeral);
 
   // Each bot plays its own channel's track, in the voice channel of its session.
   REQUIRE(env.run_until([&] { return env.plays(parent_id, "lofi") && env.plays(child1_id, "rain") && env.plays(child2_id, "jazz"); }));

@@ -3,6 +3,7 @@
 // real SQLite file, and ways to read the rendered replies and the player state at the node.
 #pragma once
 
+#include "answers.hpp"
 #include "offline/offline_parent.hpp"
 #include "offline/script_runner.hpp"
 
@@ -51,6 +52,7 @@ struct parent_env {
   std::string printed;
   std::optional<bot::offline::offline_parent> parent;
   std::optional<bot::offline::script_runner> runner;
+  std::uint64_t last_ = 0;  // the interaction of the last line command() ran
 
   explicit parent_env(parent_settings settings = {}) {
     node.start();
@@ -94,17 +96,15 @@ struct parent_env {
 
   bot::offline::offline_gateway& gateway() { return parent->gateway(); }
 
-  // Runs one script line (a command or a component) and answers its reply, as text. A deferred
-  // answer counts once its edit arrives.
+  // Runs one script line (a command or a component) and answers its final reply, as text: the
+  // reply to the interaction this line opened (a deferred answer counts once its edit arrives).
   std::string command(const std::string& line) {
-    const auto before = gateway().replies().size();
-    REQUIRE(runner->run(line));
-    REQUIRE(run_until([&] { return gateway().replies().size() > before; }));
+    last_ = answered_interaction(*runner, gateway(), line, [this](const auto& done) { return run_until(done); });
     return bot::to_text(last_reply());
   }
-  const bot::message& last_reply() { return gateway().replies().rbegin()->second; }
-  std::uint64_t last_interaction() { return gateway().replies().rbegin()->first; }
-  bool last_was_deferred() { return gateway().deferred().count(last_interaction()) == 1; }
+  const bot::message& last_reply() { return gateway().replies().at(last_); }
+  std::uint64_t last_interaction() const { return last_; }
+  bool last_was_deferred() { return gateway().deferred().count(last_) == 1; }
 
   std::optional<hanabi::testing::player_view> player(std::int64_t guild = 1) {
     for (auto& s : node.sessions())

@@ -64,10 +64,7 @@ TEST_CASE("router e2e: the DJ role guards destructive commands and the player's 
   CHECK(env.command("/skip user:11").find("`skip` needs the DJ role.") != std::string::npos);
   CHECK(env.command("/clear user:11").find("needs the DJ role") != std::string::npos);
   REQUIRE(env.run_until([&] { return env.printed.find("np_stop") != std::string::npos; }));
-  const auto before = env.parent->gateway().replies().size();
-  REQUIRE(env.runner->run("@hanabi button:np_stop user:11"));
-  REQUIRE(env.run_until([&] { return env.parent->gateway().replies().size() > before; }));
-  CHECK(bot::to_text(env.last_reply()).find("needs the DJ role") != std::string::npos);
+  CHECK(env.command("@hanabi button:np_stop user:11").find("needs the DJ role") != std::string::npos);
   CHECK(env.player());  // still playing
   // The pause button is open to everyone in the channel.
   REQUIRE(env.runner->run("@hanabi button:np_pause user:11"));

@@ -67,6 +67,9 @@ class raw_db {
     return values;
   }
 
+  /// The connection itself, for a test that uses it from another thread (no Catch2 assertions there).
+  sqlite3* handle() const { return db_; }
+
   std::int64_t number(const std::string& sql) {
     auto values = column(sql);
     REQUIRE(values.size() == 1);

@@ -430,6 +430,30 @@ TEST_CASE("heartbeats: sent each interval, acked by the peer, separate from requ
   CHECK(p.parent.counters().heartbeats_sent == 1);
 }
 
+TEST_CASE("heartbeats: the round trip of the newest one is measured, an ack of an older one changes nothing") {
+  linked_pair p;
+  CHECK(p.parent.established_at() == t0);
+  CHECK_FALSE(p.parent.heartbeat_round_trip());  // none answered yet
+
+  p.parent.on_tick(t0 + 1000ms);
+  auto first = sent(p.parent.take_actions());
+  REQUIRE(first.size() == 1);
+  p.parent.on_frame(encode(heartbeat_ack{std::get<heartbeat>(first[0]).seq}), t0 + 1007ms);
+  REQUIRE(p.parent.heartbeat_round_trip());
+  CHECK(*p.parent.heartbeat_round_trip() == 7ms);
+
+  // The second heartbeat goes out before the late ack of the first arrives: only its own ack counts.
+  p.parent.on_tick(t0 + 2007ms);
+  auto second = sent(p.parent.take_actions());
+  REQUIRE(second.size() == 1);
+  CHECK(std::get<heartbeat>(second[0]).seq == 2);
+  p.parent.on_frame(encode(heartbeat_ack{1}), t0 + 2010ms);
+  CHECK(*p.parent.heartbeat_round_trip() == 7ms);
+  p.parent.on_frame(encode(heartbeat_ack{2}), t0 + 2030ms);
+  CHECK(*p.parent.heartbeat_round_trip() == 23ms);
+  CHECK(p.parent.counters().heartbeats_acked == 3);
+}
+
 TEST_CASE("eviction: a peer silent for N intervals is dropped and its requests fail") {
   linked_pair p;
   auto id = p.parent.send_request("play", {}, 60s, t0).value();
