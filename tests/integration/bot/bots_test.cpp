@@ -26,9 +26,7 @@ std::optional<double> shown_latency(const std::string& bots, const std::string& 
 TEST_CASE("children e2e: /bots shows sessions and health, a killed child goes down and comes back up with restarts 1",
           "[bot][children]") {
   children_env env;
-  CHECK(contains(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **lofi"));
-  CHECK(contains(env.command(R"(/play query:"ytsearch:rain" user:12 voice:102)"), "Playing **rain"));
-  REQUIRE(env.run_until([&] { return env.plays(child1_id, "rain"); }));
+  env.parent_and_child1_play("rain");
   auto& manager = env.bots->parent().manager();
   auto link_of = [&](const std::string& name) { return manager.server().find(name); };
   // The latency comes from the heartbeats: wait for each child's first answered one.
