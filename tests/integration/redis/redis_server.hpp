@@ -17,6 +17,7 @@
 
 #include <csignal>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,11 +64,19 @@ class raw_redis {
   redisContext* context_;
 };
 
+/// How a test's redis-server runs.
+struct redis_server_options {
+  /// Write an append-only file, fsynced before each reply: acknowledged writes survive a SIGKILL.
+  bool append_only = false;
+  /// Clients must AUTH with it, unless empty.
+  std::string password;
+};
+
 /// A redis-server child process on `dir`/redis.sock, killed (SIGKILL) when destroyed.
 class redis_server {
  public:
-  explicit redis_server(std::filesystem::path dir, bool append_only = false)
-      : dir_(std::move(dir)), append_only_(append_only) {
+  explicit redis_server(std::filesystem::path dir, redis_server_options options = {})
+      : dir_(std::move(dir)), options_(std::move(options)) {
     start();
   }
   redis_server(const redis_server&) = delete;
@@ -112,15 +121,22 @@ class redis_server {
 
  private:
   [[noreturn]] void run_server() {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // a test that crashes leaves no server behind
     const int log = ::open((dir_ / "redis.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (log >= 0) {
       ::dup2(log, 1);
       ::dup2(log, 2);
     }
     const std::string sock = socket(), dir = dir_.string();
-    ::execlp("redis-server", "redis-server", "--port", "0", "--unixsocket", sock.c_str(), "--unixsocketperm", "700",
-             "--dir", dir.c_str(), "--save", "", "--appendonly", append_only_ ? "yes" : "no", "--appendfsync",
-             "always", "--daemonize", "no", static_cast<char*>(nullptr));
+    std::vector<const char*> argv{"redis-server", "--port", "0", "--unixsocket", sock.c_str(), "--unixsocketperm",
+                                  "700", "--dir", dir.c_str(), "--save", "", "--appendonly",
+                                  options_.append_only ? "yes" : "no", "--appendfsync", "always", "--daemonize", "no"};
+    if (!options_.password.empty()) {
+      argv.push_back("--requirepass");
+      argv.push_back(options_.password.c_str());
+    }
+    argv.push_back(nullptr);
+    ::execvp("redis-server", const_cast<char* const*>(argv.data()));
     ::_exit(127);
   }
 
@@ -133,12 +149,14 @@ class redis_server {
     return true;
   }
 
+  // PONG, or the refusal of a server that wants a password: either way it serves.
   bool answers() const {
     redisContext* c = redisConnectUnix(socket().c_str());
     bool pong = false;
     if (c != nullptr && c->err == 0) {
       if (auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"))) {
-        pong = reply->type == REDIS_REPLY_STATUS && std::string(reply->str, reply->len) == "PONG";
+        const std::string text(reply->str ? reply->str : "", reply->str ? reply->len : 0);
+        pong = text == "PONG" || text.starts_with("NOAUTH");
         freeReplyObject(reply);
       }
     }
@@ -147,7 +165,7 @@ class redis_server {
   }
 
   std::filesystem::path dir_;
-  bool append_only_;
+  redis_server_options options_;
   pid_t pid_ = -1;
   int exit_status_ = 0;
 };

@@ -82,7 +82,7 @@ TEST_CASE("redis store: a new client on the same server and prefix reads everyth
 TEST_CASE("redis store: with an append-only file, a killed server restarts with every acknowledged write",
           "[redis]") {
   temp_dir dir;
-  redis_server server(dir.path(), true);
+  redis_server server(dir.path(), {true, {}});
   boost::asio::io_context ctx;
   auto store = open_store(ctx, server.config("aof:"));
   sync_store s(ctx, *store);
@@ -105,7 +105,7 @@ TEST_CASE("redis store: with an append-only file, a killed server restarts with 
 
 TEST_CASE("redis store: a lost server gives typed errors, and the store recovers when it returns", "[redis]") {
   temp_dir dir;
-  redis_server server(dir.path(), true);
+  redis_server server(dir.path(), {true, {}});
   boost::asio::io_context ctx;
   auto store = open_store(ctx, server.config("lost:"));
   sync_store s(ctx, *store);
@@ -235,7 +235,7 @@ TEST_CASE("redis store: unreadable or mistyped data is a typed error, never a cr
   CHECK(s.save_node({"main", "still works", true, std::chrono::seconds(1)}));  // the connection is fine
 }
 
-TEST_CASE("redis store: an address nobody listens on, or a refused password, fails the open with a typed error",
+TEST_CASE("redis store: nobody listening, a wrong or missing password are typed errors, AUTH and SELECT work",
           "[redis]") {
   temp_dir dir;
   boost::asio::io_context ctx;
@@ -245,19 +245,29 @@ TEST_CASE("redis store: an address nobody listens on, or a refused password, fai
   REQUIRE(unreachable.has_error());
   CHECK(unreachable.error().code == hanabi::error::storage_unavailable);
   CHECK_THAT(unreachable.error().diag.client_message(), Catch::Contains("nobody.sock"));
-  redis_server server(dir.path());
-  auto with_password = server.config("x:");
-  with_password.password = hanabi::secret("not-configured");
-  auto refused = hanabi::storage::redis_store::open(ctx.get_executor(), with_password);
+  redis_server server(dir.path(), {false, "s3cret-pass"});
+  auto wrong = server.config("x:");
+  wrong.password = hanabi::secret("guessed-pass");
+  auto refused = hanabi::storage::redis_store::open(ctx.get_executor(), wrong);
   REQUIRE(refused.has_error());
   CHECK(refused.error().code == hanabi::error::storage_failure);
-  CHECK_THAT(refused.error().diag.client_message(), !Catch::Contains("not-configured"));
-  auto other_db = server.config("x:");
-  other_db.database = 3;
-  auto in_db3 = open_store(ctx, other_db);
-  sync_store s(ctx, *in_db3);
+  CHECK_THAT(refused.error().diag.client_message(), !Catch::Contains("guessed-pass"));
+  {
+    auto without = open_store(ctx, server.config("x:"));  // connecting needs no command...
+    sync_store s(ctx, *without);
+    auto denied = s.nodes();  // ...the first one is refused
+    REQUIRE(denied.has_error());
+    CHECK(denied.error().code == hanabi::error::storage_failure);
+    CHECK_THAT(denied.error().diag.client_message(), Catch::Contains("NOAUTH"));
+  }
+  auto in_db3 = server.config("x:");
+  in_db3.password = hanabi::secret("s3cret-pass");
+  in_db3.database = 3;
+  auto store = open_store(ctx, in_db3);
+  sync_store s(ctx, *store);
   REQUIRE(s.save_node({"main", "db3", true, std::chrono::seconds(1)}));
   raw_redis raw(server.socket());
+  raw.command({"AUTH", "s3cret-pass"});
   CHECK(raw.command({"EXISTS", "x:nodes"}).integer == 0);  // database 0 holds nothing
   raw.command({"SELECT", "3"});
   CHECK(raw.command({"EXISTS", "x:nodes"}).integer == 1);
