@@ -1,12 +1,18 @@
 // Fuzzes every entry point of the JSON model decoder with arbitrary bytes, through
-// both the copying (string_view) and the zero-copy (padded buffer) paths.
+// both the copying (string_view) and the zero-copy (padded buffer) paths, and the
+// WebSocket frame parser those messages come through (no target of its own: the same
+// fuzzing time covers both).
 //
 // Properties: decoding never crashes and never throws; both paths agree; what
 // decodes can be encoded, and encoding is a fixed point after one round trip
 // (decode(encode(x)) encodes to the same text; the first round may normalise,
 // e.g. `data: {}` of an empty load result becomes `data: null`).
+// Frames: parsing never crashes; the bytes cut in two pieces (where the first byte
+// says) give the same events, or the same error, as in one piece; no message over
+// the maximum is delivered unless as oversized.
 #include <hanabi/protocol/decoder.hpp>
 #include <hanabi/protocol/encode.hpp>
+#include <hanabi/transport/detail/ws_frame_parser.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +54,30 @@ void exercise(decoder& dec, std::string_view input, const std::vector<char>& pad
 
 }  // namespace
 
+// The events the frame parser gives for `wire` fed in two pieces, cut at `cut`.
+std::vector<std::string> frame_events(std::string_view wire, std::size_t cut) {
+  constexpr std::size_t max_message = 256;
+  hanabi::detail::ws_frame_parser parser(max_message);
+  std::vector<std::string> events;
+  std::string buffer;
+  for (auto piece : {wire.substr(0, cut), wire.substr(cut)}) {
+    buffer.append(piece);
+    auto r = parser.parse(buffer, [&](const hanabi::detail::ws_event& e) {
+      check(e.oversized || e.kind > hanabi::detail::ws_opcode::binary || e.payload.size() <= max_message);
+      events.push_back(std::to_string(static_cast<int>(e.kind)) + (e.oversized ? "!" : ":") + std::string(e.payload) +
+                       "/" + std::to_string(e.size) + "/" + std::to_string(e.close_code));
+      return true;
+    });
+    if (!r) {
+      events.push_back("error " + std::to_string(parser.failure_close_code()));
+      return events;
+    }
+    check(r->consumed <= buffer.size());
+    buffer.erase(0, r->consumed);
+  }
+  return events;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static decoder dec;  // reused across inputs, as a connection would
   const std::string_view input(reinterpret_cast<const char*>(data), size);
@@ -73,5 +103,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   if (auto u = dec.decode<update_player>(input)) (void)u->validate();
   if (auto f = dec.decode<filters>(input)) (void)f->validate();
+
+  const std::size_t cut = size == 0 ? 0 : data[0] % (size + 1);
+  check(frame_events(input, size) == frame_events(input, cut));
   return 0;
 }

@@ -1,7 +1,9 @@
-// Event ingest: the client's own CPU per WebSocket message (issue 3), two ways over the same bytes:
+// Event ingest: the client's own CPU per WebSocket message (issue 3), three ways over the same bytes:
 //
-//  ingest/beast_read     a bare Beast websocket client reads every message and drops it. Baseline.
-//  ingest/node_dispatch  hanabi::node: decode, update the player mirror, call one subscriber.
+//  ingest/beast_read     a bare Beast websocket client reads every message and drops it. Reference.
+//  ingest/hanabi_frames  hanabi's transport::ws_client (its own frame parser after the upgrade) reads
+//                        every message and counts it: no JSON. The issue's "raw frames" baseline.
+//  ingest/node_dispatch  hanabi::node: ws_client, decode, update the player mirror, call one subscriber.
 //
 // The backlog: 50,000 playerUpdates for 1,000 guilds, serialized once into WebSocket frames. A small
 // server in this file (its own thread) accepts the upgrade, sends `ready`, and on release writes the
@@ -19,6 +21,7 @@
 //   bench_node_ingest [--benchmark_repetitions=3]
 #include <hanabi/detail/url.hpp>
 #include <hanabi/node/node.hpp>
+#include <hanabi/transport/ws_client.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -43,6 +46,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -182,8 +186,9 @@ backlog_server& server() {
   return s;
 }
 
-/// Per-message client CPU of the last benchmark of each kind, for the ratios.
+/// Per-message client CPU of the last run of each baseline, for the ratios.
 double beast_ns_per_message = 0;
+double frames_ns_per_message = 0;
 
 struct drain_totals {
   double cpu_seconds = 0;
@@ -206,6 +211,7 @@ struct drain_totals {
         static_cast<double>(allocations) / static_cast<double>(drains * static_cast<std::int64_t>(backlog_messages));
     state.counters["queued"] = queued / static_cast<double>(drains);
     if (beast_ns_per_message > 0) state.counters["ratio_vs_beast"] = ns_per_message() / beast_ns_per_message;
+    if (frames_ns_per_message > 0) state.counters["ratio_vs_frames"] = ns_per_message() / frames_ns_per_message;
   }
 };
 
@@ -244,6 +250,54 @@ void ingest_beast_read(benchmark::State& state) {
   }
   totals.report(state);
   beast_ns_per_message = totals.ns_per_message();
+}
+
+// Runs `op` (an awaitable) to completion on `ioc`; returns its result.
+template <class T>
+T run_on(asio::io_context& ioc, asio::awaitable<T> op) {
+  std::optional<T> out;
+  asio::co_spawn(ioc, std::move(op), [&](std::exception_ptr e, T value) {
+    if (e) std::rethrow_exception(e);
+    out = std::move(value);
+  });
+  ioc.restart();
+  ioc.run();
+  return std::move(*out);
+}
+
+void ingest_hanabi_frames(benchmark::State& state) {
+  drain_totals totals;
+  for (auto _ : state) {
+    asio::io_context ioc;
+    hanabi::transport::ws_client ws(ioc.get_executor());
+    hanabi::transport::ws_options options;
+    options.url = *hanabi::detail::parse_endpoint_url(server().url());
+    options.user = hanabi::user_id{1};
+    options.idle_timeout = 0ms;
+    if (!run_on(ioc, ws.connect(options, ""))) {
+      state.SkipWithError("the upgrade failed");
+      break;
+    }
+    const hanabi::transport::ws_client::frame_handler until_ready = [](const hanabi::transport::ws_frame&) {
+      return false;
+    };
+    if (!run_on(ioc, ws.read_each(until_ready))) state.SkipWithError("no ready");
+    const double queued = server().release_and_wait_until_queued();
+    std::size_t remaining = backlog_messages;
+    std::size_t bytes = 0;
+    const hanabi::transport::ws_client::frame_handler count = [&](const hanabi::transport::ws_frame& frame) {
+      bytes += frame.text.size();
+      return --remaining > 0;
+    };
+    const std::uint64_t allocs0 = thread_allocations;
+    const double cpu0 = thread_cpu_seconds();
+    const auto read = run_on(ioc, ws.read_each(count));
+    totals.add(thread_cpu_seconds() - cpu0, thread_allocations - allocs0, queued, state);
+    if (!read || remaining != 0 || bytes == 0) state.SkipWithError("the connection ended before the backlog was read");
+    ws.abort();
+  }
+  totals.report(state);
+  frames_ns_per_message = totals.ns_per_message();
 }
 
 void ingest_node_dispatch(benchmark::State& state) {
@@ -293,6 +347,11 @@ void ingest_node_dispatch(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(ingest_beast_read)->Name("ingest/beast_read")->UseManualTime()->Iterations(5)->Unit(benchmark::kMillisecond);
+BENCHMARK(ingest_hanabi_frames)
+    ->Name("ingest/hanabi_frames")
+    ->UseManualTime()
+    ->Iterations(5)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(ingest_node_dispatch)
     ->Name("ingest/node_dispatch")
     ->UseManualTime()

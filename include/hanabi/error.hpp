@@ -81,6 +81,8 @@ enum class error : int {
   timeout,
   /// The connection was closed by the peer.
   connection_closed,
+  /// The WebSocket peer broke RFC 6455 (bad framing, a masked server frame, invalid UTF-8 text...).
+  websocket_protocol_error,
 
   // --- Node and pool (5xx) ---
   /// The node has no live session (not yet connected, or reconnecting past the caller's deadline).

@@ -38,6 +38,7 @@ inline const char* error_message(error e) noexcept {
     case error::message_too_large: return "A message is larger than the configured limit.";
     case error::timeout: return "The operation timed out.";
     case error::connection_closed: return "The connection was closed by the peer.";
+    case error::websocket_protocol_error: return "The WebSocket peer broke the protocol (RFC 6455).";
     case error::node_not_ready: return "The node has no live session.";
     case error::node_shut_down: return "The node was shut down or removed.";
     case error::no_node_available: return "No node is available to take the player.";
@@ -96,7 +97,8 @@ inline bool error_matches(error e, condition c) noexcept {
     case condition::auth_failure:
       return e == error::missing_password || e == error::wrong_password || e == error::authentication_failed;
     case condition::node_unavailable:
-      return (v >= 500 && v < 600) || e == error::connection_closed || e == error::not_lavalink;
+      return (v >= 500 && v < 600) || e == error::connection_closed || e == error::not_lavalink ||
+             e == error::websocket_protocol_error;
     case condition::not_connected:
       return e == error::voice_not_connected || e == error::no_player || e == error::nothing_playing ||
              e == error::voice_timeout || e == error::voice_disconnected ||

@@ -10,4 +10,5 @@
 #include <hanabi/impl/any_stream.ipp>
 #include <hanabi/impl/endpoints.ipp>
 #include <hanabi/impl/rest_client.ipp>
+#include <hanabi/impl/ws_frame_parser.ipp>
 #include <hanabi/impl/ws_client.ipp>

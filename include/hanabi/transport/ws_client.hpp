@@ -1,13 +1,19 @@
-// Lavalink's WebSocket (/v4/websocket) over Beast, plain or TLS.
+// Lavalink's WebSocket (/v4/websocket), plain or TLS.
 //
-// The handshake sends Authorization, User-Id, Client-Name and, when resuming,
-// Session-Id (PROTOCOL.md §4.1). Keep-alive pings and an idle timeout are on
-// (Beast's websocket timeout option): a peer silent for `idle_timeout` despite a
-// ping is treated as gone. Frames larger than `max_frame_size` are read to their
-// end and dropped, reported as `oversized` rather than failing the connection,
-// so one bad frame never costs the session.
+// The upgrade is an HTTP/1.1 exchange over Beast; it sends Authorization, User-Id,
+// Client-Name and, when resuming, Session-Id (PROTOCOL.md §4.1). After it, the
+// frames are read by hanabi's own RFC 6455 parser (transport/detail/ws_frame_parser.hpp):
+// one large read of the socket brings many frames, and every complete message in it
+// is handed over in the same wake, as a view into the read buffer. Pings are answered,
+// a close frame is answered and ends the reading with the peer's code and reason.
+// Keep-alive: after `idle_timeout` of silence a ping is sent, and after twice that
+// the socket is dropped (error::timeout). Messages larger than `max_frame_size` are
+// read to their end and dropped, reported as `oversized` rather than failing the
+// connection, so one bad frame never costs the session.
 //
-// Threading: not thread-safe; use from one strand. One read at a time.
+// Threading: not thread-safe; use from one strand, the executor given to the
+// constructor, on which every internal handler (reads, pong writes, the idle timer)
+// also runs. One read at a time.
 #pragma once
 
 #include <hanabi/detail/any_stream.hpp>
@@ -16,7 +22,6 @@
 #include <hanabi/secret.hpp>
 #include <hanabi/version.hpp>
 
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <chrono>
@@ -24,6 +29,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
+
+namespace hanabi::detail {
+struct ws_connection;
+}  // namespace hanabi::detail
 
 namespace hanabi::transport {
 
@@ -45,8 +54,8 @@ struct ws_options {
   std::shared_ptr<asio::ssl::context> tls_context;
 };
 
-/// One message off the socket. `text` stays valid until the next read, and is followed
-/// by at least `padding` readable bytes, so simdjson can parse it in place.
+/// One message off the socket. `text` stays valid until the frame handler returns, and is
+/// followed by at least `padding` readable bytes, so simdjson can parse it in place.
 struct ws_frame {
   static constexpr std::size_t padding = 64;
   std::string_view text;
@@ -76,27 +85,32 @@ class ws_client {
   using frame_handler = std::function<bool(const ws_frame&)>;
 
   /// Reads messages one after another and calls `on_frame` with each, until the connection fails
-  /// or on_frame returns false. The loop runs in completion handlers on the stream's executor, not
-  /// as a coroutine: a message costs Beast's read and the call, and no coroutine resumption. A
-  /// frame's text is valid until the next read starts. Completes with nothing when on_frame stopped
-  /// it, with the transport failure when the connection failed; an exception thrown by on_frame
-  /// ends the loop and is rethrown to the awaiting coroutine. `on_frame` must outlive the call.
+  /// or on_frame returns false. The loop runs in completion handlers on the client's executor, not
+  /// as a coroutine: one wake parses every complete frame the read brought and calls on_frame for
+  /// each message, with no coroutine resumption. Messages already read but not yet handed over when
+  /// on_frame stopped the loop are handed over first by the next call. Completes with nothing when
+  /// on_frame stopped it; with the failure when the connection failed, a close frame arrived
+  /// (error::connection_closed, the code and reason in close_reason()) or the peer broke the
+  /// protocol (error::websocket_protocol_error, answered with close 1002 or 1007). An exception
+  /// thrown by on_frame ends the loop and is rethrown to the awaiting coroutine. `on_frame` must
+  /// outlive the call.
   HANABI_DECL asio::awaitable<result<void>> read_each(const frame_handler& on_frame);
-  /// Sends a text frame (Lavalink ignores client frames; used by tests and tools).
+  /// Queues a text frame (Lavalink ignores client frames; used by tests and tools). Completes once
+  /// it is queued; a failed write ends the connection, which read_each() reports.
   HANABI_DECL asio::awaitable<result<bool>> write(std::string_view text);
-  /// Closes gracefully with `code`; ignores errors.
+  /// Sends a close frame with `code`, waits (briefly) for it to leave, then drops the connection;
+  /// ignores errors.
   HANABI_DECL asio::awaitable<void> close(boost::beast::websocket::close_code code);
-  /// Drops the TCP connection at once; a pending read() completes with an error.
+  /// Drops the TCP connection at once; a pending read_each() completes with an error.
   HANABI_DECL void abort() noexcept;
-  /// The close code and reason the peer sent, after read() failed with a close.
+  /// The close code and reason the peer sent, after read_each() failed with a close.
   HANABI_DECL boost::beast::websocket::close_reason close_reason() const;
   bool is_open() const noexcept { return open_; }
 
  private:
-  struct impl;
   asio::any_io_executor executor_;
-  std::unique_ptr<impl> impl_;
-  std::size_t max_frame_size_ = 0;
+  /// Shared with the handlers of the connection's reads, writes and timer, so that it outlives them.
+  std::shared_ptr<detail::ws_connection> connection_;
   bool open_ = false;
 };
 
