@@ -76,7 +76,7 @@ struct world {
     for (std::size_t i = 0; i < session_count; ++i) {
       std::vector<storage::journal_event> events;
       queue_config qc;
-      qc.on_change = [&](queue_event e) { events.push_back({e.version, to_json_value(e)}); };
+      qc.on_change = [&](const queue_event& e) { events.push_back({e.version, to_json_value(e)}); };
       track_queue q(qc);
       std::vector<queue_item> items;
       for (std::size_t k = 0; k < items_per_session; ++k) items.push_back(make_queue_item(tracks[k], user_id{42}, 0));

@@ -1,6 +1,8 @@
 // The cost of persisting queues (issue 7): journaled queue mutations through
-// queue_journal (events moved into a buffer, serialized and committed in
-// batches on the store's side), and, for comparison, the per-mutation hand-off
+// queue_journal (events copied into a flat batch, serialized and committed in
+// batches on the store's side), the mix and each mutation kind on its own
+// (bench/storage/callgrind_ratios.sh reads the latter's instruction counts),
+// and, for comparison, the per-mutation hand-off
 // (JSON on the caller's thread, one append per mutation) with a commit per
 // append and with group commit; all against the same mutations with no
 // persistence. And the time to recover 1,000 sessions of 100 items.
@@ -186,21 +188,38 @@ void journaled_mutations(benchmark::State& state, storage::journal_commit commit
   });
 }
 
-// queue_journal over a SQLite store in batched mode, the io_context running on its own thread (as
-// in a multi-threaded bot: batches are submitted and completed while the caller keeps mutating).
+// A queue_journal over a SQLite store in batched mode (a new database file), the io_context running
+// on its own thread (as in a multi-threaded bot: batches are submitted and completed while the
+// caller keeps mutating); `config` journals a queue into it.
+struct journal_rig {
+  explicit journal_rig(std::uint64_t channel)
+      : store(open_store(ctx, db.file(), storage::journal_commit::batched)),
+        journal(*store, {"bench", guild_id{channel}, channel_id{channel}}, 0) {
+    config.on_change = journal.listener();
+  }
+  ~journal_rig() {
+    work.reset();
+    io.join();
+  }
+
+  temp_database db;
+  asio::io_context ctx;
+  asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(ctx);
+  std::thread io{[this] { ctx.run(); }};
+  std::unique_ptr<storage::sqlite_store> store;
+  storage::queue_journal journal;
+  queue_config config;
+};
+
+// queue_journal (journal_rig) against bare mutations of the mix.
 // One journal serves the whole benchmark, as one serves a session for its lifetime (its buffers
 // keep their working size); each iteration journals a new empty queue that continues its versions.
 // `committed` ends when async_flush reports every event durable.
 void journal_adapter(benchmark::State& state) {
   const auto items = sample_items(64);
-  temp_database db;
-  asio::io_context ctx;
-  auto work = asio::make_work_guard(ctx);
-  std::thread io([&] { ctx.run(); });
-  auto store = open_store(ctx, db.file(), storage::journal_commit::batched);
-  storage::queue_journal journal(*store, {"bench", guild_id{2}, channel_id{2}}, 0);
-  queue_config config;
-  config.on_change = journal.listener();
+  journal_rig rig(2);
+  auto& journal = rig.journal;
+  const auto& config = rig.config;
   nlohmann::json empty = track_queue{}.snapshot();
   compare_with_bare(state, items, [&](const storage::session_key&, std::size_t mutations) {
     empty["version"] = journal.recorded_version();
@@ -214,11 +233,110 @@ void journal_adapter(benchmark::State& state) {
     if (durable != journaled->version()) std::abort();
     return run;
   });
-  work.reset();
-  io.join();
 }
 
 BENCHMARK(journal_adapter)->Arg(1000)->Arg(10000)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// --- One mutation kind at a time: what the journal adds to each ---------------------------------
+
+enum class mutation_kind { append, insert, move, remove, skip };
+
+constexpr std::size_t kind_queue_size = 100;  // the items a queue holds when a timed run starts
+constexpr std::size_t kind_mutations = 1000;  // mutations per timed run
+
+// Never inlined, and (GCC) never merged with an identical instantiation by IPA.
+#if defined(__clang__)
+#  define HANABI_BENCH_SEPARATE [[gnu::noinline]]
+#else
+#  define HANABI_BENCH_SEPARATE [[gnu::noipa]]
+#endif
+
+// Which run a call of run_mutations is: its name in callgrind's profile.
+enum class run_role { bare, journaled, warm_up };
+
+// `count` mutations of kind K on `q` (a queue of kind_queue_size items playing item 1, plus `count` more
+// for remove); each succeeds and makes one event. One instantiation per kind and role (`Role` only
+// names it), never inlined nor merged, so that callgrind's inclusive cost of each is the caller's
+// instructions for the bare and for the journaled mutations separately.
+template <mutation_kind K, run_role Role>
+HANABI_BENCH_SEPARATE void run_mutations(track_queue& q, const std::vector<queue_item>& items, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    const queue_item& item = items[i % items.size()];
+    bool done = false;
+    if constexpr (K == mutation_kind::append) done = q.enqueue({item}).has_value();
+    if constexpr (K == mutation_kind::insert) done = q.insert(kind_queue_size / 2, {item}).has_value();
+    if constexpr (K == mutation_kind::move) done = q.move(1, q.size()).has_value();
+    if constexpr (K == mutation_kind::remove) {
+      const std::size_t last[] = {q.size()};
+      done = q.remove(last).has_value();
+    }
+    if constexpr (K == mutation_kind::skip) done = q.skip_to(2 + i % 2).has_value();
+    if (!done) std::abort();
+  }
+}
+
+// The queue each timed run starts from, at `version`, with `config`'s listener.
+track_queue kind_start(const std::vector<queue_item>& items, mutation_kind kind, std::uint64_t version,
+                       const queue_config& config) {
+  track_queue q;
+  const std::size_t size = kind_queue_size + (kind == mutation_kind::remove ? kind_mutations : 0);
+  std::vector<queue_item> fill;
+  for (std::size_t i = 0; i < size; ++i) fill.push_back(items[i % items.size()]);
+  if (!q.enqueue(std::move(fill)) || !q.skip_to(1)) std::abort();
+  auto snapshot = q.snapshot();
+  snapshot["version"] = version;
+  auto restored = track_queue::restore(snapshot, config);
+  if (!restored) std::abort();
+  return std::move(*restored);
+}
+
+// Per iteration: kind_mutations bare mutations of one kind (a queue with no listener), then the same
+// mutations of a queue journaled by storage::queue_journal (batched SQLite store, io_context on its own
+// thread, one journal for the whole benchmark as one serves a session), each from the same start.
+// Reports `ratio_caller_cpu` = the caller thread's CPU time journaled / bare (CLOCK_THREAD_CPUTIME_ID),
+// the bare and journaled CPU ns per mutation, and `items_per_second` = journaled mutations per second
+// until async_flush reports them committed.
+template <mutation_kind K>
+void journal_mutation(benchmark::State& state) {
+  const auto items = sample_items(64);
+  journal_rig rig(3);
+  auto& journal = rig.journal;
+  const auto& journaled_config = rig.config;
+  // As in a long session, the journal's two batches start at their working size (under callgrind
+  // a single timed run could otherwise be one batch that grows from nothing).
+  for (int i = 0; i < 2; ++i) {
+    auto warm = kind_start(items, K, journal.recorded_version(), journaled_config);
+    run_mutations<K, run_role::warm_up>(warm, items, kind_mutations);
+    journal.async_flush(asio::use_future).get();
+  }
+  double bare_cpu = 0, journaled_cpu = 0;
+  for (auto _ : state) {
+    auto bare = kind_start(items, K, 0, {});
+    double cpu = thread_cpu_seconds();
+    run_mutations<K, run_role::bare>(bare, items, kind_mutations);
+    bare_cpu += thread_cpu_seconds() - cpu;
+
+    auto journaled = kind_start(items, K, journal.recorded_version(), journaled_config);
+    const auto start = clock_type::now();
+    cpu = thread_cpu_seconds();
+    run_mutations<K, run_role::journaled>(journaled, items, kind_mutations);
+    journaled_cpu += thread_cpu_seconds() - cpu;
+    const auto durable = journal.async_flush(asio::use_future).get();
+    state.SetIterationTime(seconds_since(start));
+    if (durable != journaled.version() || !(bare.size() == journaled.size())) std::abort();
+  }
+  const auto mutations = static_cast<double>(state.iterations() * kind_mutations);
+  state.SetItemsProcessed(static_cast<std::int64_t>(mutations));
+  state.counters["ratio_caller_cpu"] = journaled_cpu / bare_cpu;
+  state.counters["bare_ns"] = bare_cpu * 1e9 / mutations;
+  state.counters["journaled_ns"] = journaled_cpu * 1e9 / mutations;
+}
+
+BENCHMARK(journal_mutation<mutation_kind::append>)->Name("journal_mutation/append")->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(journal_mutation<mutation_kind::insert>)->Name("journal_mutation/insert")->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(journal_mutation<mutation_kind::move>)->Name("journal_mutation/move")->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(journal_mutation<mutation_kind::remove>)->Name("journal_mutation/remove")->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(journal_mutation<mutation_kind::skip>)->Name("journal_mutation/skip")->UseManualTime()->Unit(benchmark::kMillisecond);
 
 void journal_commit_each_waited(benchmark::State& state) {
   journaled_mutations(state, storage::journal_commit::each, true);

@@ -9,9 +9,11 @@
 //                        [--state-event-interval-ms MS]   (session_host_config::state_event_interval)
 //
 // --store keeps the child's sessions across a crash (docs/STORAGE.md, Recovery): every session it
-// creates is persisted into that SQLite file under its --name; at start it resumes its stored
-// Lavalink session and recovers its stored sessions BEFORE it registers, so the parent's
-// `sessions` request finds them and the parent re-adopts them. Without --store nothing is kept.
+// creates is persisted into that SQLite file under its --name; at start it loads the requesters'
+// remembered volumes (volume_memory: every session of the child recalls them and remembers new
+// ones there), resumes its stored Lavalink session and recovers its stored sessions BEFORE it
+// registers, so the parent's `sessions` request finds them and the parent re-adopts them. Without
+// --store nothing is kept.
 // A parent gone for --orphan-grace ms (default 30000, counted from the start until the first
 // registration too) makes the child leave voice and exit 0, unless --keep-playing.
 //
@@ -157,23 +159,21 @@ class child_bot {
     return true;
   }
 
-  /// Connects the node (resuming the stored Lavalink session), then recovers the stored sessions
-  /// and hands each to `recovered`, then calls `ready`: a child registers with the parent only
-  /// when it can hold sessions and holds the ones it had.
+  /// Loads the remembered volumes and connects the node (resuming the stored Lavalink session),
+  /// then recovers the stored sessions and hands each to `recovered`, then calls `ready`: a child
+  /// registers with the parent only when it can hold sessions and holds the ones it had.
   void start(std::function<void(std::shared_ptr<session>)> recovered, std::function<void()> ready) {
     if (!store_) {
       run_node({});
       return when_ready(std::move(ready));
     }
-    store_->async_load_node_sessions(
-        load_diag_, [this, recovered = std::move(recovered), ready = std::move(ready)](
-                        error_code ec, std::vector<storage::node_session> stored) mutable {
-          if (ec) log_.warn("stored node sessions not loaded: {}", load_diag_.client_message());
-          run_node(stored);
-          when_ready([this, recovered = std::move(recovered), ready = std::move(ready)]() mutable {
-            recover(std::move(recovered), std::move(ready));
-          });
-        });
+    volume_memory::async_load(*store_, log_.with_prefix("volumes"),
+                              [this, recovered = std::move(recovered), ready = std::move(ready)](
+                                  error_code ec, std::shared_ptr<volume_memory> loaded) mutable {
+                                if (ec) log_.warn("remembered volumes not loaded: {}", ec.message());
+                                volumes_ = std::move(loaded);
+                                resume(std::move(recovered), std::move(ready));
+                              });
   }
 
   /// The session host's factory: a local session on the pool's strand, persisted when there is a store.
@@ -233,6 +233,7 @@ class child_bot {
 
   persistence_config persistence() const {
     persistence_config c;
+    c.volumes = volumes_;
     c.log = log_.with_prefix("persistence");
     return c;
   }
@@ -249,6 +250,19 @@ class child_bot {
     if (store_) keep_node_session(*lavalink_, *store_, log_);
     lavalink_->async_run([log = log_](error_code ec) { log.info("lavalink node stopped: {}", ec.message()); });
     pool_.add_node(lavalink_);
+  }
+
+  /// Runs the node on its stored Lavalink session, then recovers the stored sessions.
+  void resume(std::function<void(std::shared_ptr<session>)> recovered, std::function<void()> ready) {
+    store_->async_load_node_sessions(
+        load_diag_, [this, recovered = std::move(recovered), ready = std::move(ready)](
+                        error_code ec, std::vector<storage::node_session> stored) mutable {
+          if (ec) log_.warn("stored node sessions not loaded: {}", load_diag_.client_message());
+          run_node(stored);
+          when_ready([this, recovered = std::move(recovered), ready = std::move(ready)]() mutable {
+            recover(std::move(recovered), std::move(ready));
+          });
+        });
   }
 
   /// Calls `ready` once the pool has a node that can take players.
@@ -314,6 +328,7 @@ class child_bot {
   logger log_;
   node_pool pool_;
   std::unique_ptr<storage::sqlite_store> store_;
+  std::shared_ptr<volume_memory> volumes_;  // with a store: loaded at start, shared by every session
   diagnostics load_diag_;
   std::shared_ptr<node> lavalink_;
   std::map<guild_id, held_session> sessions_;

@@ -136,6 +136,11 @@ void parent_bot::end_own_sessions() {
 router_config parent_bot::routing() {
   return {.rules = {.dj_role = options_.config.dj_role, .owner = options_.config.owner},
           .children = child_names(options_.config),
+          .restarts = [this](std::string_view name) -> std::optional<std::uint64_t> {
+            const auto spawns = supervisor_ ? supervisor_->spawns(name) : 0;
+            if (spawns == 0) return std::nullopt;  // not run by this parent
+            return spawns - 1;
+          },
           .nodes = [this] { return nodes_.rows(); },
           .page_size = 10,
           .store = store(),

@@ -125,16 +125,35 @@ message render_now_playing(const now_playing_view& v) {
   return message{"", {std::move(e)}, player_buttons(np, v.window), false, {}};
 }
 
+std::string uptime_text(std::chrono::seconds s) {
+  const auto total = std::max<std::int64_t>(s.count(), 0);
+  const std::int64_t d = total / 86'400, h = total / 3'600 % 24, m = total / 60 % 60, sec = total % 60;
+  if (d > 0) return fmt::format("{}d {}h", d, h);
+  if (h > 0) return fmt::format("{}h {}m", h, m);
+  if (m > 0) return fmt::format("{}m {}s", m, sec);
+  return fmt::format("{}s", sec);
+}
+
+namespace {
+
+std::string bot_health(const bot_row& b) {
+  std::string value = b.online ? "🟢 up" : "🔴 down";
+  value += fmt::format(" · {} session{}", b.sessions, b.sessions == 1 ? "" : "s");
+  if (b.latency) value += fmt::format(" · link {:.2f} ms", static_cast<double>(b.latency->count()) / 1000.0);
+  if (b.uptime) value += fmt::format(" · up {}", uptime_text(*b.uptime));
+  if (b.restarts) value += fmt::format(" · restarts {}", *b.restarts);
+  if (b.nodes_up) value += fmt::format(" · nodes {}/{} up", b.nodes_up->first, b.nodes_up->second);
+  return value;
+}
+
+}  // namespace
+
 message render_bots(const std::vector<bot_row>& bots) {
   embed e;
   e.color = colors::info;
   e.title = "Bots";
-  for (const auto& b : bots) {
-    std::string value = b.online ? "🟢 online" : "🔴 offline";
-    value += fmt::format(" · {} session{}", b.sessions, b.sessions == 1 ? "" : "s");
-    if (b.latency_ms) value += fmt::format(" · {} ms", *b.latency_ms);
-    e.fields.push_back({fmt::format("{} ({})", b.name, b.parent ? "parent" : "child"), value, false});
-  }
+  for (const auto& b : bots)
+    e.fields.push_back({fmt::format("{} ({})", b.name, b.parent ? "parent" : "child"), bot_health(b), false});
   if (bots.empty()) e.description = "No bots are configured.";
   return message{"", {std::move(e)}, {}, false, {}};
 }

@@ -14,6 +14,7 @@
 #include <hanabi/protocol/events.hpp>
 #include <hanabi/session/session_types.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -144,16 +145,27 @@ message render_now_playing(const now_playing_view& view);
 /// A bar of `width` cells, `filled` of `total` (clamped): "▬▬▬▬🔘▬▬▬▬▬".
 std::string progress_bar(std::int64_t filled, std::int64_t total, std::size_t width);
 
-/// One row of /bots.
+/// One row of /bots: a bot, its sessions and its health.
 struct bot_row {
   std::string name;
   bool parent = false;
-  bool online = false;
+  bool online = false;  ///< The parent itself, or a child whose control link is up.
   std::size_t sessions = 0;
-  /// The link's round-trip time; none for the parent itself or an offline child.
-  std::optional<std::int64_t> latency_ms;
+  /// A child's control link: the round trip of its latest heartbeat. None for the parent, an
+  /// offline child, or before the first heartbeat was answered.
+  std::optional<std::chrono::microseconds> latency;
+  /// How long the bot has been up: the parent's process, a child's current link.
+  std::optional<std::chrono::seconds> uptime;
+  /// How many times the parent's supervisor restarted the child; none when it does not run it.
+  std::optional<std::uint64_t> restarts;
+  /// The parent's nodes: how many accept players, of how many. None for a child.
+  std::optional<std::pair<std::size_t, std::size_t>> nodes_up;
 };
+/// "🟢 up · 1 session · link 0.42 ms · up 5m 12s · restarts 0" per bot; "🔴 down" for a child
+/// whose link is down; the parent's row says how many of its nodes are up.
 message render_bots(const std::vector<bot_row>& bots);
+/// "42s", "5m 12s", "3h 7m", "2d 4h": a duration in its two largest units.
+std::string uptime_text(std::chrono::seconds s);
 
 /// One row of /nodes.
 struct node_row {

@@ -30,6 +30,11 @@ hanabi::repeat_mode next_repeat(hanabi::repeat_mode m) {
 
 constexpr int volume_step = 10;
 
+// The uptime of something up since `since`, in whole seconds.
+std::chrono::seconds up_for(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - since);
+}
+
 }  // namespace
 
 router::router(gateway& gw, hanabi::session_manager& sessions, router_config config)
@@ -372,13 +377,37 @@ message router::bots() const {
   auto count = [&](const std::string& name) {
     return static_cast<std::size_t>(std::count_if(all.begin(), all.end(), [&](auto& s) { return s->bot() == name; }));
   };
-  std::vector<bot_row> rows{{.name = gateway_.name(), .parent = true, .online = true, .sessions = count(gateway_.name()), .latency_ms = {}}};
-  const auto up = sessions_.children();
-  for (const auto& child : config_.children) {
-    const bool online = std::find(up.begin(), up.end(), child) != up.end();
-    rows.push_back({.name = child, .parent = false, .online = online, .sessions = count(child), .latency_ms = {}});
+  bot_row parent;
+  parent.name = gateway_.name();
+  parent.parent = parent.online = true;
+  parent.sessions = count(gateway_.name());
+  parent.uptime = up_for(started_);
+  if (config_.nodes) {
+    const auto nodes = config_.nodes();
+    const auto accepting = std::count_if(nodes.begin(), nodes.end(), [](const node_row& n) {
+      return n.load.available && n.load.accepts_new_players;
+    });
+    parent.nodes_up = std::pair{static_cast<std::size_t>(accepting), nodes.size()};
   }
+  std::vector<bot_row> rows{std::move(parent)};
+  for (const auto& child : config_.children) rows.push_back(child_row(child, count(child)));
   return render_bots(rows);
+}
+
+// A child's health: its control link (up, since when, the latest heartbeat's round trip) and
+// how often the supervisor restarted it.
+bot_row router::child_row(const std::string& child, std::size_t sessions) const {
+  bot_row row;
+  row.name = child;
+  row.sessions = sessions;
+  if (auto link = sessions_.server().find(child); link.is_up()) {
+    const auto health = link.health();
+    row.online = true;
+    row.latency = health.round_trip;
+    row.uptime = up_for(health.up_since);
+  }
+  if (config_.restarts) row.restarts = config_.restarts(child);
+  return row;
 }
 
 message router::nodes() const {

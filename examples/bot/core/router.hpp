@@ -56,6 +56,9 @@ struct router_config {
   permissions rules{};
   /// The children of this bot in configured order (for /bots).
   std::vector<std::string> children{};
+  /// How many times child `name` was restarted by this bot's supervisor (for /bots); none when
+  /// it does not run that child. Empty: no child is supervised here.
+  std::function<std::optional<std::uint64_t>(std::string_view name)> restarts{};
   /// The nodes' rows for /nodes; empty: this bot does not know its nodes.
   std::function<std::vector<node_row>()> nodes{};
   /// Queue items per /queue page; the now-playing message shows half as many.
@@ -130,6 +133,7 @@ class router {
   reply dequeue(const command_invocation& c, hanabi::session& s, hanabi::channel_id voice);
   reply disconnect(const command_invocation& c, hanabi::channel_id voice);
   message bots() const;
+  bot_row child_row(const std::string& child, std::size_t sessions) const;
   message nodes() const;
 
   // /search, /enqueue and /playlist (router_library.cpp).
@@ -158,6 +162,7 @@ class router {
   std::uint64_t searches_made_ = 0;
   std::map<std::uint64_t, open_search> searches_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with this object (see expire)
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();  // the parent's uptime (/bots)
 };
 
 }  // namespace bot

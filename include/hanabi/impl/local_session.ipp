@@ -105,10 +105,9 @@ HANABI_DECL result<std::shared_ptr<local_session>> local_session::create(node_po
   if (pool.find_player(where.guild))
     return failure{error::bot_busy, fmt::format("this bot already has a player in guild {}", where.guild)};
   auto s = std::make_shared<local_session>(private_tag{}, pool, where, std::move(cfg));
-  if (!s->cfg_.restored_queue.is_null()) {
-    auto restored = track_queue::restore(s->cfg_.restored_queue, s->make_queue_config());
-    if (!restored) return restored.error();
-    s->queue_ = std::move(*restored);
+  if (s->cfg_.restored_queue) {
+    s->queue_ = track_queue(std::move(*s->cfg_.restored_queue), s->make_queue_config());
+    s->cfg_.restored_queue.reset();
   }
   // The player reports to the session through a weak pointer: the pool may outlive the session.
   std::weak_ptr<local_session> weak = s;

@@ -9,12 +9,11 @@
 
 namespace hanabi {
 
-queued_track::queued_track(private_tag, const protocol::track& t)
-    : is_stream_(t.info.is_stream), is_seekable_(t.info.is_seekable), length_(t.info.length) {
-  const std::string_view fields[] = {t.encoded, t.info.identifier, t.info.title, t.info.author,
-                                     t.info.source_name};
+queued_track::queued_track(private_tag, const queued_track_fields& f)
+    : is_stream_(f.is_stream), is_seekable_(f.is_seekable), length_(f.length) {
+  const std::string_view fields[] = {f.encoded, f.identifier, f.title, f.author, f.source_name};
   std::size_t total = 0;
-  for (auto f : fields) total += f.size();
+  for (auto field : fields) total += field.size();
   text_ = std::make_unique_for_overwrite<char[]>(total);
   std::size_t end = 0;
   for (std::size_t i = 0; i < ends_.size(); ++i) {
@@ -22,12 +21,17 @@ queued_track::queued_track(private_tag, const protocol::track& t)
     end += fields[i].size();
     ends_[i] = static_cast<std::uint32_t>(end);
   }
-  if (!t.plugin_info.is_null() && !t.plugin_info.empty())
-    plugin_info_ = std::make_unique<const nlohmann::json>(t.plugin_info);
+  if (f.plugin_info && !f.plugin_info->is_null() && !f.plugin_info->empty())
+    plugin_info_ = std::make_unique<const nlohmann::json>(*f.plugin_info);
 }
 
 std::shared_ptr<const queued_track> queued_track::make(const protocol::track& t) {
-  return std::make_shared<const queued_track>(private_tag{}, t);
+  return make(queued_track_fields{t.encoded, t.info.identifier, t.info.title, t.info.author, t.info.source_name,
+                                  t.info.length, t.info.is_stream, t.info.is_seekable, &t.plugin_info});
+}
+
+std::shared_ptr<const queued_track> queued_track::make(const queued_track_fields& f) {
+  return std::make_shared<const queued_track>(private_tag{}, f);
 }
 
 const nlohmann::json& queued_track::plugin_info() const noexcept {
@@ -83,13 +87,14 @@ inline nlohmann::json queued_track_to_json(const queued_track& t) {
           {"isStream", t.is_stream()},      {"isSeekable", t.is_seekable()}, {"pluginInfo", t.plugin_info()}};
 }
 
+// Built from views into `j`'s strings: no intermediate protocol::track, no string copied twice.
 inline result<std::shared_ptr<const queued_track>> queued_track_from_json(const nlohmann::json& j) {
-  protocol::track t;
-  const std::pair<const char*, std::string*> strings[] = {{"encoded", &t.encoded},
-                                                          {"identifier", &t.info.identifier},
-                                                          {"title", &t.info.title},
-                                                          {"author", &t.info.author},
-                                                          {"sourceName", &t.info.source_name}};
+  queued_track_fields f;
+  const std::pair<const char*, std::string_view*> strings[] = {{"encoded", &f.encoded},
+                                                               {"identifier", &f.identifier},
+                                                               {"title", &f.title},
+                                                               {"author", &f.author},
+                                                               {"sourceName", &f.source_name}};
   for (auto [key, out] : strings) {
     auto s = detail::queue_json_string(j, key);
     if (!s) return s.error();
@@ -104,11 +109,11 @@ inline result<std::shared_ptr<const queued_track>> queued_track_from_json(const 
   auto plugin = detail::queue_json_field(j, "pluginInfo");
   if (!plugin) return plugin.error();
   if (!(*plugin)->is_object()) return detail::queue_json_error(error::unexpected_type, "pluginInfo", "must be an object");
-  t.info.length = *length;
-  t.info.is_stream = *stream;
-  t.info.is_seekable = *seekable;
-  t.plugin_info = **plugin;
-  return queued_track::make(t);
+  f.length = *length;
+  f.is_stream = *stream;
+  f.is_seekable = *seekable;
+  f.plugin_info = *plugin;
+  return queued_track::make(f);
 }
 
 }  // namespace detail

@@ -18,7 +18,7 @@
 
 namespace hanabi {
 
-HANABI_DECL result<nlohmann::json> replayed_queue(const storage::session_record& record) {
+HANABI_DECL result<track_queue> replayed_queue(const storage::session_record& record) {
   auto queue = record.snapshot.is_null() ? result<track_queue>(track_queue{}) : track_queue::restore(record.snapshot);
   if (!queue) return queue.error();
   for (const auto& stored : record.tail) {
@@ -26,7 +26,7 @@ HANABI_DECL result<nlohmann::json> replayed_queue(const storage::session_record&
     if (!event) return event.error();
     if (auto applied = queue->apply(*event); !applied) return applied.error();
   }
-  return result<nlohmann::json>(boost::system::in_place_value, queue->snapshot());
+  return queue;
 }
 
 HANABI_DECL result<recovered_session> create_persisted_session(node_pool& pool, storage::store& store,

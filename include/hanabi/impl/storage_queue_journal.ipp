@@ -15,13 +15,6 @@
 namespace hanabi::detail {
 
 namespace {
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
-
 // The index of change T in queue_event::change_type.
 template <class T, class Variant = queue_event::change_type>
 struct change_index;
@@ -38,30 +31,55 @@ inline constexpr std::size_t index_of = change_index<T>::value;
 }  // namespace
 
 HANABI_DECL void flat_event_batch::add(const queue_event& e) {
-  // Built in place, and numbers pushed one by one: most events carry one position or none.
-  auto& f = events_.emplace_back(flat_event{e.version, e.rng_state, e.change.index()});
+  // The record is built in registers and stored once, the change found by a switch on its index
+  // (std::visit calls through a table), and no batch size is read for the scalar changes: this is
+  // the caller's whole share of the journal.
+  flat_event f;
+  f.version = e.version;
+  f.rng_state = e.rng_state;
+  f.type = static_cast<std::uint8_t>(e.change.index());
+  const auto narrow = [](std::size_t n) { return static_cast<std::uint32_t>(n); };
+  switch (e.change.index()) {
+    case index_of<queue_change::moved>: {
+      const auto& c = *std::get_if<queue_change::moved>(&e.change);
+      f.scalars[0] = narrow(c.from), f.scalars[1] = narrow(c.count), f.scalars[2] = narrow(c.to);
+      break;
+    }
+    case index_of<queue_change::swapped>: {
+      const auto& c = *std::get_if<queue_change::swapped>(&e.change);
+      f.scalars[0] = narrow(c.a), f.scalars[1] = narrow(c.b);
+      break;
+    }
+    case index_of<queue_change::cleared>: f.flag = std::get_if<queue_change::cleared>(&e.change)->upcoming_only; break;
+    case index_of<queue_change::pointer_moved>: {
+      const auto& c = *std::get_if<queue_change::pointer_moved>(&e.change);
+      f.scalars[0] = narrow(c.current), f.flag = c.active;
+      break;
+    }
+    case index_of<queue_change::repeat_changed>:
+      f.scalars[0] = static_cast<std::uint32_t>(std::get_if<queue_change::repeat_changed>(&e.change)->mode);
+      break;
+    case index_of<queue_change::reordered>:
+      f.flag = std::get_if<queue_change::reordered>(&e.change)->by_shuffle;
+      f.scalars[0] = add_lists(e.change);
+      break;
+    default: f.scalars[0] = add_lists(e.change); break;
+  }
+  events_.push_back(f);
+}
+
+HANABI_DECL std::uint32_t flat_event_batch::add_lists(const queue_event::change_type& change) {
   const auto push_numbers = [this](const std::vector<std::size_t>& numbers) {
-    for (const auto n : numbers) numbers_.push_back(n);
+    // One by one: most events carry one position.
+    for (const auto n : numbers) numbers_.push_back(static_cast<std::uint32_t>(n));
+    return static_cast<std::uint32_t>(numbers.size());
   };
-  std::visit(overloaded{
-                 [&](const queue_change::inserted& c) {
-                   push_numbers(c.positions);
-                   for (const auto& item : c.items) items_.push_back(flatten(item));
-                 },
-                 [&](const queue_change::removed& c) { push_numbers(c.positions); },
-                 [&](const queue_change::moved& c) { f.scalars[0] = c.from, f.scalars[1] = c.count, f.scalars[2] = c.to; },
-                 [&](const queue_change::swapped& c) { f.scalars[0] = c.a, f.scalars[1] = c.b; },
-                 [&](const queue_change::reordered& c) {
-                   push_numbers(c.order);
-                   f.flag = c.by_shuffle;
-                 },
-                 [&](const queue_change::cleared& c) { f.flag = c.upcoming_only; },
-                 [&](const queue_change::pointer_moved& c) { f.scalars[0] = c.current, f.flag = c.active; },
-                 [&](const queue_change::repeat_changed& c) { f.scalars[0] = static_cast<std::size_t>(c.mode); },
-             },
-             e.change);
-  f.numbers_end = numbers_.size();
-  f.items_end = items_.size();
+  if (const auto* c = std::get_if<queue_change::inserted>(&change)) {
+    for (const auto& item : c->items) items_.push_back(flatten(item));
+    return push_numbers(c->positions);
+  }
+  if (const auto* c = std::get_if<queue_change::removed>(&change)) return push_numbers(c->positions);
+  return push_numbers(std::get<queue_change::reordered>(change).order);
 }
 
 HANABI_DECL flat_event_batch::flat_item flat_event_batch::flatten(const queue_item& item) {
@@ -93,32 +111,32 @@ HANABI_DECL std::vector<queue_event> flat_event_batch::take() {
   std::vector<queue_event> out;
   out.reserve(events_.size());
   std::size_t numbers = 0, items = 0;
-  for (const auto& f : events_) {
-    out.push_back(rebuild(f, numbers, items));
-    numbers = f.numbers_end;
-    items = f.items_end;
-  }
+  for (const auto& f : events_) out.push_back(rebuild(f, numbers, items));
   clear();
   return out;
 }
 
-HANABI_DECL queue_event flat_event_batch::rebuild(const flat_event& f, std::size_t numbers_begin, std::size_t items_begin) {
-  const auto begin = [](auto& v, std::size_t i) { return v.begin() + static_cast<std::ptrdiff_t>(i); };
-  std::vector<std::size_t> numbers(begin(numbers_, numbers_begin), begin(numbers_, f.numbers_end));
-  const auto& s = f.scalars;
+HANABI_DECL queue_event flat_event_batch::rebuild(const flat_event& f, std::size_t& numbers, std::size_t& items) {
+  const std::size_t s[] = {f.scalars[0], f.scalars[1], f.scalars[2]};
+  const auto take_numbers = [&] {
+    const auto first = numbers_.begin() + static_cast<std::ptrdiff_t>(numbers);
+    numbers += s[0];
+    return std::vector<std::size_t>(first, first + static_cast<std::ptrdiff_t>(s[0]));
+  };
   queue_event e{f.version, f.rng_state, {}};
   switch (f.type) {
     case index_of<queue_change::inserted>: {
-      std::vector<queue_item> items;
-      items.reserve(f.items_end - items_begin);
-      for (auto i = items_begin; i < f.items_end; ++i) items.push_back(rebuild(items_[i]));
-      e.change = queue_change::inserted{std::move(numbers), std::move(items)};
+      std::vector<queue_item> rebuilt;
+      rebuilt.reserve(s[0]);
+      for (std::size_t i = 0; i < s[0]; ++i) rebuilt.push_back(rebuild(items_[items + i]));
+      items += s[0];
+      e.change = queue_change::inserted{take_numbers(), std::move(rebuilt)};
       break;
     }
-    case index_of<queue_change::removed>: e.change = queue_change::removed{std::move(numbers)}; break;
+    case index_of<queue_change::removed>: e.change = queue_change::removed{take_numbers()}; break;
     case index_of<queue_change::moved>: e.change = queue_change::moved{s[0], s[1], s[2]}; break;
     case index_of<queue_change::swapped>: e.change = queue_change::swapped{s[0], s[1]}; break;
-    case index_of<queue_change::reordered>: e.change = queue_change::reordered{std::move(numbers), f.flag}; break;
+    case index_of<queue_change::reordered>: e.change = queue_change::reordered{take_numbers(), f.flag}; break;
     case index_of<queue_change::cleared>: e.change = queue_change::cleared{f.flag}; break;
     case index_of<queue_change::pointer_moved>: e.change = queue_change::pointer_moved{s[0], f.flag}; break;
     default: e.change = queue_change::repeat_changed{static_cast<repeat_mode>(s[0])}; break;

@@ -25,6 +25,19 @@
 
 namespace hanabi {
 
+/// The fields of a track that queued_track keeps, viewed, not owned: what queued_track::make copies.
+struct queued_track_fields {
+  std::string_view encoded;
+  std::string_view identifier;
+  std::string_view title;
+  std::string_view author;
+  std::string_view source_name;
+  std::int64_t length = 0;
+  bool is_stream = false;
+  bool is_seekable = false;
+  const nlohmann::json* plugin_info = nullptr;  ///< Null, or an object (kept only when not empty).
+};
+
 /// An immutable track as the queue stores it. Build one with `make`; share it freely between threads
 /// (it never changes after construction).
 class queued_track {
@@ -33,6 +46,9 @@ class queued_track {
  public:
   /// Keeps `t.encoded` and the fields listed below; `t.user_data` belongs to the item, not the track.
   HANABI_DECL static std::shared_ptr<const queued_track> make(const protocol::track& t);
+  /// The same from the fields alone: a track read from a snapshot or an event is built straight
+  /// from its JSON strings, with no protocol::track (and its string copies) in between.
+  HANABI_DECL static std::shared_ptr<const queued_track> make(const queued_track_fields& f);
 
   /// The base64 blob Lavalink plays (send it as `track.encoded`).
   std::string_view encoded() const noexcept { return field(0); }
@@ -50,7 +66,7 @@ class queued_track {
   HANABI_DECL friend bool operator==(const queued_track& a, const queued_track& b) noexcept;
 
   // Public for std::make_shared only; use make().
-  HANABI_DECL queued_track(private_tag, const protocol::track& t);
+  HANABI_DECL queued_track(private_tag, const queued_track_fields& f);
 
  private:
   std::string_view field(std::size_t i) const noexcept {

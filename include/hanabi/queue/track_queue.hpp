@@ -21,7 +21,9 @@
 //
 // Threading: a track_queue is a plain value. It is not thread-safe; use one
 // from a single strand. Hooks and the change listener run synchronously inside
-// the mutating call and must not mutate the queue.
+// the mutating call and must not mutate the queue. The listener receives the
+// event by const reference, valid only during the call: a listener that keeps
+// it beyond (a persistence buffer, a mirror on another thread) copies it.
 #pragma once
 
 #include <hanabi/detail/config.hpp>
@@ -128,15 +130,22 @@ struct queue_config {
   /// Seed of the generator used by RANDOM, INTERLACE-with-shuffle and shuffle(). Same seed, same queue.
   std::uint64_t seed = 0;
   queue_hooks hooks;
-  /// Receives every change event, synchronously, after the mutation is applied. The event is passed
-  /// by value so that a listener that keeps it (a persistence buffer) can move it instead of copying;
-  /// a listener taking `const queue_event&` works unchanged.
-  std::function<void(queue_event)> on_change;
+  /// Receives every change event, synchronously, after the mutation is applied. The event is the
+  /// queue's own, built in place once per mutation and destroyed when the call returns: it is
+  /// passed by const reference so that a listener that only looks at it (a dashboard, a counter)
+  /// costs no copy, and a listener that keeps it copies what it keeps, once (queue_journal copies
+  /// its scalars and items into a flat batch). Never keep a reference or pointer into it.
+  /// Without a listener no event is delivered, and nothing is copied.
+  std::function<void(const queue_event&)> on_change;
 };
 
 class track_queue {
  public:
   HANABI_DECL explicit track_queue(queue_config config = {});
+  /// `other`'s state (items, pointer, state, version, generator, shuffle memory) under `config`'s
+  /// hooks and listener (its seed is ignored): a queue rebuilt from storage, handed to the session
+  /// that owns it, without a round trip through a snapshot. No event is emitted.
+  HANABI_DECL track_queue(track_queue&& other, queue_config config);
 
   // --- State ---------------------------------------------------------------------------------
   std::size_t size() const noexcept { return order_.size(); }
@@ -250,7 +259,9 @@ class track_queue {
   const queue_item& at_index(std::size_t i) const noexcept { return slot(order_[i]); }
   queue_item& at_index(std::size_t i) noexcept { return slot(order_[i]); }
 
-  HANABI_DECL result<void> commit(queue_event::change_type change);
+  /// Applies `event.change`, numbers the event and hands it to the listener. Mutations build the
+  /// event in place (`commit({.change = ...})`), so the listener's event is never moved or copied.
+  HANABI_DECL result<void> commit(queue_event event);
   HANABI_DECL result<void> apply_change(const queue_event::change_type& change);
   HANABI_DECL result<void> apply_inserted(const queue_change::inserted& c);
   HANABI_DECL result<void> apply_removed(const queue_change::removed& c);

@@ -110,9 +110,9 @@ struct local_session_config {
   std::function<void(const action_record&)> on_action;
   /// A recovered session's action history, oldest first; the newest `history_limit` are kept.
   std::vector<action_record> restored_history{};
-  /// A recovered session's queue (track_queue::snapshot()); null starts an empty queue. The queue
-  /// continues at the snapshot's version, so its journal continues too.
-  nlohmann::json restored_queue{};
+  /// A recovered session's queue (replayed_queue()); none starts an empty queue. The session takes
+  /// it over with its own hooks and listener; it continues at its version, so its journal does too.
+  std::optional<track_queue> restored_queue{};
   /// A recovered session's playback, resumed by the first connect() (only if the restored queue
   /// was active).
   std::optional<restored_playback> restored{};

@@ -85,10 +85,11 @@ struct recovery_config {
   logger log = logger::none();
 };
 
-/// The queue a session record holds: its snapshot with the tail replayed, as a snapshot
-/// (track_queue::snapshot()) at the record's version. Errors: those of track_queue::restore and
-/// queue_event_from_json for a corrupt record, version_conflict for a tail that does not apply.
-HANABI_DECL result<nlohmann::json> replayed_queue(const storage::session_record& record);
+/// The queue a session record holds: its snapshot with the tail replayed, at the record's version,
+/// with no hooks or listener (local_session_config::restored_queue binds the session's). Errors:
+/// those of track_queue::restore and queue_event_from_json for a corrupt record, event_mismatch for
+/// a tail that does not apply.
+HANABI_DECL result<track_queue> replayed_queue(const storage::session_record& record);
 
 /// A new session that is restart-proof from its first event: a local_session at `where` whose
 /// queue is journaled and whose state is saved under {config.bot_name, where} (session_persistence),

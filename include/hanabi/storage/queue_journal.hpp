@@ -14,10 +14,13 @@
 // even keeping the event object until the store's thread had serialized it
 // cost a third more (its memory could not be recycled into the next mutation).
 // Here the caller flattens the event, under a short spin lock, into a batch
-// that keeps its memory: one record of scalars per event, plus the batch's
-// shared arrays of positions and of items (an item is a shared track pointer
-// and a few scalars). Once the batch has its working size, recording allocates
-// nothing, and the event dies on the caller's thread as if nobody listened.
+// that keeps its memory: one 32-byte record of scalars per event, plus the
+// batch's shared arrays of positions and of items (an item is a shared track
+// pointer and a few scalars). The queue hands its own event by const reference
+// (track_queue builds it in place and destroys it when the mutation returns),
+// so this flat copy is the only one made, and the event dies on the caller's
+// thread as if nobody listened. Once the batch has its working size,
+// recording allocates nothing.
 // The store is asked to write at most once per batch: the first event recorded
 // while no write is in flight submits one; the store's thread then swaps the
 // whole batch for the previous (emptied) one, rebuilds and serializes its
@@ -43,6 +46,7 @@
 #include <boost/asio/deferred.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -93,14 +97,17 @@ class flat_event_batch {
   }
 
  private:
+  // 32 bytes: the caller writes into memory the store's thread read last, so every cache line
+  // spared is a transfer between cores spared. Positions fit 32 bits (a queue addresses its items
+  // with 32-bit slots).
   struct flat_event {
     std::uint64_t version = 0;
     std::uint64_t rng_state = 0;
-    std::size_t type = 0;          // the change's index in queue_event::change_type
-    std::size_t scalars[3] = {};   // moved{from, count, to}, swapped{a, b}, pointer_moved{current}, the repeat mode
-    bool flag = false;             // reordered::by_shuffle, cleared::upcoming_only, pointer_moved::active
-    std::size_t numbers_end = 0;   // the event's positions (or order) end here in numbers_
-    std::size_t items_end = 0;     // its items end here in items_
+    // moved{from, count, to}, swapped{a, b}, pointer_moved{current}, the repeat mode; for inserted,
+    // removed and reordered, scalars[0] is how many numbers (and, inserted, items) are the event's.
+    std::uint32_t scalars[3] = {};
+    std::uint8_t type = 0;  // the change's index in queue_event::change_type
+    bool flag = false;      // reordered::by_shuffle, cleared::upcoming_only, pointer_moved::active
   };
 
   // An item without its JSON overrides (filters, user data): they are rare, and copying even a null JSON
@@ -116,12 +123,17 @@ class flat_event_batch {
     std::optional<std::size_t> overrides;  // index of its {filters, user data} in overrides_
   };
 
+  /// The numbers and items of an inserted, removed or reordered change (rarer than the scalar
+  /// ones, and kept out of add() so that its fast path stays short); returns how many numbers.
+  HANABI_DECL std::uint32_t add_lists(const queue_event::change_type& change);
   HANABI_DECL flat_item flatten(const queue_item& item);
   HANABI_DECL queue_item rebuild(flat_item& f);
-  HANABI_DECL queue_event rebuild(const flat_event& f, std::size_t numbers_begin, std::size_t items_begin);
+  /// The event `f`, its numbers from numbers_[numbers] and items from items_[items] on; both
+  /// advance past what it takes.
+  HANABI_DECL queue_event rebuild(const flat_event& f, std::size_t& numbers, std::size_t& items);
 
   std::vector<flat_event> events_;
-  std::vector<std::size_t> numbers_;
+  std::vector<std::uint32_t> numbers_;
   std::vector<flat_item> items_;
   std::vector<std::pair<nlohmann::json, nlohmann::json>> overrides_;
 };
@@ -146,22 +158,31 @@ class queue_journal_state : public std::enable_shared_from_this<queue_journal_st
     flush_handler handler;
   };
 
+  // x86-64 and most ARM cores (std::hardware_destructive_interference_size warns: it may vary
+  // between compilers, and this layout is not an ABI).
+  static constexpr std::size_t cache_line = 64;
+
   HANABI_DECL void submit_write();
   HANABI_DECL result<storage::journal_status> write_batch(storage_core& core);
   HANABI_DECL void written(error_code ec, storage::journal_status status);
   HANABI_DECL void complete(waiter w, error_code ec, std::uint64_t version) const;
 
+  // The store thread's side.
   storage::store& store_;
   const storage::session_key key_;
   const logger log_;
   diagnostics diag_;                   // of the one write in flight
   flat_event_batch batch_;             // taken by the write in flight; store thread only
-  mutable spin_lock mutex_;
+
+  // What record() touches, on cache lines of its own: the store's thread writes the members above
+  // and below while the caller records, and a line both threads write bounces between the cores.
+  alignas(cache_line) mutable spin_lock mutex_;
   flat_event_batch pending_;           // recorded, not yet taken by a write
   std::uint64_t recorded_;
   bool writing_ = false;               // a write is submitted and has not completed
   std::optional<failure> failed_;
-  std::vector<waiter> waiters_;
+
+  alignas(cache_line) std::vector<waiter> waiters_;
   std::atomic<std::uint64_t> durable_;
 };
 
@@ -195,12 +216,13 @@ class queue_journal {
 
   /// The callable to set as queue_config::on_change. It shares the journal's state, so it stays valid
   /// even if the journal object is destroyed first.
-  std::function<void(queue_event)> listener() const {
+  std::function<void(const queue_event&)> listener() const {
     return [state = state_](const queue_event& e) { state->record(e); };
   }
 
-  /// Records one change event: copies it into the flat batch and, if no write is in flight, asks the
-  /// store for one. No JSON, no disk, no allocation once the batch has grown to its working size.
+  /// Records one change event: copies it into the flat batch (the event itself is not kept: it may
+  /// die when the call returns) and, if no write is in flight, asks the store for one. No JSON, no
+  /// disk, no allocation once the batch has grown to its working size.
   void record(const queue_event& event) const { state_->record(event); }
 
   /// The newest version whose event is committed (never one that is not).

@@ -16,15 +16,6 @@ using bot_test::parent_id;
 
 namespace {
 
-// The parent busy in <#101>, and a session of child-1 playing `query`'s first result in <#102>,
-// asked for by user 12.
-void child1_plays(children_env& env, const std::string& title) {
-  REQUIRE(contains(env.command(R"(/play query:"ytsearch:lofi" user:11 voice:101)"), "Playing **lofi"));
-  REQUIRE(contains(env.command(R"(/play query:"ytsearch:)" + title + R"(" user:12 voice:102)"), "Playing **" + title));
-  REQUIRE(env.run_until([&] { return env.plays(child1_id, title); }));
-  REQUIRE(env.bots->parent().manager().find(hanabi::channel_id{102})->bot() == "child-1");
-}
-
 // The title child-1 plays at the node, or empty.
 std::string child1_title(children_env& env) {
   auto p = env.player(child1_id);
@@ -36,7 +27,7 @@ std::string child1_title(children_env& env) {
 TEST_CASE("children e2e: playlist import and every /playlist subcommand from a child's channel, /enqueue on its session",
           "[bot][children]") {
   children_env env;
-  child1_plays(env, "rain");
+  env.parent_and_child1_play("rain");
 
   // Saved through the parent's store, wherever the caller is.
   auto imported = env.command(R"(/playlist import url:"fake:playlist:3" name:mix user:12)");
@@ -84,7 +75,7 @@ TEST_CASE("children e2e: playlist import and every /playlist subcommand from a c
 TEST_CASE("children e2e: /search and its pick, /move, /remove, /dequeue by rule, /queue page 2 and /clear on a child's session",
           "[bot][children]") {
   children_env env;
-  child1_plays(env, "rain");
+  env.parent_and_child1_play("rain");
 
   // The parent loads the results; the pick is queued on the child's session.
   CHECK(contains(env.command("/search query:jazz user:12"), "Pick one within 30 s:"));
@@ -129,7 +120,7 @@ TEST_CASE("children e2e: /search and its pick, /move, /remove, /dequeue by rule,
 TEST_CASE("children e2e: /skip, /back, /seek +30 and -10, /repeat, /shuffle, /unshuffle, /nowplaying, /history and /stop on a child's session",
           "[bot][children]") {
   children_env env;
-  child1_plays(env, "rain");
+  env.parent_and_child1_play("rain");
   for (const char* q : {"storm", "wind", "snow"}) env.command(fmt::format(R"(/play query:"ytsearch:{}" user:12)", q));
 
   CHECK(contains(env.command("/skip by:2 user:12"), "Now playing **wind #1** (position 3)."));
@@ -177,7 +168,7 @@ TEST_CASE("children e2e: /skip, /back, /seek +30 and -10, /repeat, /shuffle, /un
 TEST_CASE("children e2e: /volume N, +N, -N remembered per user and /filter equalizer, preset and clear on a child's session",
           "[bot][children]") {
   children_env env;
-  child1_plays(env, "rain");
+  env.parent_and_child1_play("rain");
   CHECK(contains(env.command(R"(/play query:"ytsearch:snow" user:13 voice:102)"), "at position 2"));
 
   CHECK(contains(env.command("/volume setting:+10 user:12"), "Volume set to 110%."));
@@ -212,7 +203,7 @@ TEST_CASE("children e2e: /volume N, +N, -N remembered per user and /filter equal
 TEST_CASE("children e2e: /connect brings the first free child, /disconnect lets it go, /nodes reports the node",
           "[bot][children]") {
   children_env env;
-  child1_plays(env, "rain");
+  env.parent_and_child1_play("rain");
   // The parent and child-1 are busy: child-2 joins the third channel.
   CHECK(contains(env.command("/connect user:13 voice:103"), "**child-2** is in <#103>."));
   REQUIRE(env.run_until([&] { return env.gateway_of("hanabi").voice_channel_of(hanabi::guild_id{1}, child2_id) == hanabi::channel_id{103}; }));

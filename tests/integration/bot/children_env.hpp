@@ -108,6 +108,16 @@ struct children_env {
   const bot::message& last_reply() const { return last_gateway_->replies().at(last_); }
   std::string command(const std::string& line) { return act(line); }
 
+  /// The parent busy in <#101> (lofi, for user 11), so that the session of <#102> (user 12's
+  /// search for `title`) lives on child-1, playing.
+  void parent_and_child1_play(const std::string& title) {
+    REQUIRE(command(R"(/play query:"ytsearch:lofi" user:11 voice:101)").find("Playing **lofi") != std::string::npos);
+    const auto reply = command(R"(/play query:"ytsearch:)" + title + R"(" user:12 voice:102)");
+    REQUIRE(reply.find("Playing **" + title) != std::string::npos);
+    REQUIRE(run_until([&] { return plays(child1_id, title); }));
+    REQUIRE(bots->parent().manager().find(hanabi::channel_id{102})->bot() == "child-1");
+  }
+
   /// Waits until `text` was printed (by any bot).
   bool printed_eventually(const std::string& text) {
     return run_until([&] { return printed.find(text) != std::string::npos; });

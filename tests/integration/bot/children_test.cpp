@@ -54,7 +54,7 @@ TEST_CASE("children e2e: three sessions in one guild on three bots, the fourth c
   REQUIRE(env.printed_eventually("[child-2] message 1 in #30:"));
   CHECK(mentions(env.printed, "— child-1"));
   CHECK(mentions(env.printed, "— child-2"));
-  CHECK(mentions(env.command("/bots user:11"), "child-2 (child): 🟢 online · 1 session"));
+  CHECK(mentions(env.command("/bots user:11"), "child-2 (child): 🟢 up · 1 session"));
 }
 
 TEST_CASE("children e2e: every command works on a child's session as on the parent's", "[bot][children]") {

@@ -23,7 +23,8 @@ TEST_CASE("/connect brings the bot, choosing the bot is for the owner, /bots and
 
   auto bots = env.command("/bots user:12");
   CHECK_FALSE(env.last_was_deferred());  // fast: answered at once
-  CHECK(contains(bots, "hanabi (parent): 🟢 online · 1 session"));
+  CHECK(contains(bots, "hanabi (parent): 🟢 up · 1 session · up "));
+  CHECK(contains(bots, "· nodes 1/1 up"));
   env.command(R"(/play query:"fake:track:a" user:11)");
   REQUIRE(env.run_until([&] { return env.playing() == "a"; }));
   auto nodes = env.command("/nodes user:12");

@@ -113,6 +113,12 @@ class framing_client {
     };
     return asio::co_spawn(io_.ioc, ws_->read_each(handler_), asio::use_future).get();
   }
+  /// read_each until the connection fails; returns the failure.
+  hanabi::failure read_until_failure(std::vector<std::string>& got) {
+    auto r = read(got, 0);
+    REQUIRE_FALSE(r.has_value());
+    return r.error();
+  }
   void write(std::string text) {
     auto written = asio::co_spawn(io_.ioc, [this, text = std::move(text)]() { return ws_->write(text); },
                                   asio::use_future).get();
@@ -174,10 +180,9 @@ TEST_CASE("a close frame from the node ends read_each with its code and reason, 
   framing_client client;
   REQUIRE(client.connect(server.port()).has_value());
   std::vector<std::string> got;
-  auto r = client.read(got, 0);
-  REQUIRE_FALSE(r.has_value());
-  CHECK(r.error().code == hanabi::error::connection_closed);
-  CHECK(r.error().what().find("4000: bye") != std::string::npos);
+  const auto why = client.read_until_failure(got);
+  CHECK(why.code == hanabi::error::connection_closed);
+  CHECK(why.what().find("4000: bye") != std::string::npos);
   CHECK(client.close_reason().code == 4000);
   CHECK(client.close_reason().reason == "bye");
   CHECK(server.finish().empty());
@@ -196,9 +201,7 @@ TEST_CASE("a masked frame from the server fails the read with a protocol error a
   framing_client client;
   REQUIRE(client.connect(server.port()).has_value());
   std::vector<std::string> got;
-  auto r = client.read(got, 0);
-  REQUIRE_FALSE(r.has_value());
-  CHECK(r.error().code == hanabi::error::websocket_protocol_error);
+  CHECK(client.read_until_failure(got).code == hanabi::error::websocket_protocol_error);
   CHECK(got.empty());
   CHECK(server.finish().empty());
   CHECK(close_code == 1002);
@@ -218,9 +221,7 @@ TEST_CASE("a silent peer gets a keep-alive ping, then the read fails with error:
   framing_client client;
   REQUIRE(client.connect(server.port(), 150ms).has_value());
   std::vector<std::string> got;
-  auto r = client.read(got, 0);
-  REQUIRE_FALSE(r.has_value());
-  CHECK(r.error().code == hanabi::error::timeout);
+  CHECK(client.read_until_failure(got).code == hanabi::error::timeout);
   CHECK(server.finish().empty());
   REQUIRE(received.size() >= 6);
   CHECK(static_cast<unsigned char>(received[0]) == 0x89);  // FIN + ping

@@ -41,9 +41,7 @@ TEST_CASE("persistence: a playing session is stored, ending it deletes it, a shu
   auto record = stored(p, ends);
   REQUIRE(record);
   CHECK(record->version() == keep_first->durable_version());
-  auto queue = replayed_queue(*record);
-  REQUIRE((queue).has_value());
-  auto back = track_queue::restore(*queue);
+  auto back = replayed_queue(*record);
   REQUIRE((back).has_value());
   CHECK(back->size() == 3);
   CHECK(back->current_position() == 1);

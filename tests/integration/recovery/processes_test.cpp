@@ -75,8 +75,7 @@ void wait_durable(io_thread& io, const std::string& db, std::uint64_t voice) {
   CHECK(eventually([&] {
     auto record = required_answer([&](diagnostics& d) { return (*reader)->async_load_session(key, d, asio::use_future); });
     if (!record || !record->state.is_object() || record->state.value("volume", 0) != want.volume) return false;
-    auto queue = replayed_queue(*record);
-    auto restored = queue ? track_queue::restore(*queue) : result<track_queue>(queue.error());
+    auto restored = replayed_queue(*record);
     return restored && restored->current_position() == want.pointer;
   }));
   (*reader)->close();

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <boost/asio/use_future.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -167,9 +168,12 @@ TEST_CASE_METHOD(band, "processes: kill -9 of a real child reports its sessions 
 
 TEST_CASE("processes: a hung real child delays no command on the other sessions, is evicted, and is re-adopted",
           "[sessions][manager][processes]") {
-  // Eviction after 4 silent intervals of 500 ms: long enough for the other commands below even on
-  // a loaded machine, short enough to keep the test quick.
-  band b(parent_link_config(500ms, 4));
+  // The generous eviction window of every test here (10 silent heartbeats of 1 s): longer than a
+  // request's 5 s deadline, so the order of what follows is fixed by the link's own clock, not by
+  // the machine's load — the other commands have the whole deadline to answer, the waiting
+  // command fails at its deadline, and only then is the silent child evicted. A starved but
+  // running child-2 is never evicted by mistake.
+  band b(parent_link_config());
   auto& p = *b.p;
   auto one = p.open(at(1)), two = p.open(at(2)), three = p.open(at(3));
   REQUIRE(two->bot() == "child-1");
@@ -190,17 +194,25 @@ TEST_CASE("processes: a hung real child delays no command on the other sessions,
   CHECK(to_hung.wait_for(0s) == std::future_status::timeout);
   CHECK(eventually([&] { return player_of(b.fake, child_bot(2), test_guild)->volume == 70; }));
 
-  // Evicted: the waiting command fails and the session is reported lost.
-  CHECK_THROWS(to_hung.get());
-  REQUIRE(eventually([&] { return p.manager->find(channel_id{2}) == nullptr; }));
+  // The hung child costs its caller the request's deadline, never more.
+  REQUIRE(to_hung.wait_for(60s) == std::future_status::ready);
+  try {
+    to_hung.get();
+    FAIL("a command to a stopped child succeeded");
+  } catch (const boost::system::system_error& e) {
+    CHECK(e.code() == make_error_code(error::timeout));
+  }
+  // Evicted once silent for the window: its session is reported lost.
+  REQUIRE(eventually([&] { return p.manager->find(channel_id{2}) == nullptr; }, 60s));
   auto downs = p.events_of<manager_events::child_down>();
   REQUIRE(downs.size() == 1);
   CHECK(downs[0].why == error::peer_unresponsive);
   CHECK(p.events_of<manager_events::session_removed>().back().reason == close_reason::child_lost);
+  CHECK(p.bot_at(channel_id{3}) == "child-2");  // never evicted
 
   // It resumes, reconnects and still holds channel 2, playing: the manager adopts it again.
   ::kill(hung, SIGCONT);
-  REQUIRE(eventually([&] { return p.bot_at(channel_id{2}) == "child-1"; }));
+  REQUIRE(eventually([&] { return p.bot_at(channel_id{2}) == "child-1"; }, 60s));
   CHECK(p.events_of<manager_events::session_added>().back().adopted);
   CHECK(now_playing_title(*p.manager->find(channel_id{2})) == "two");
   CHECK(plays(b.fake, child_bot(1), at(2), "two"));

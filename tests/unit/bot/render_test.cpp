@@ -176,12 +176,19 @@ TEST_CASE("render: a stream and nothing playing", "[bot][render]") {
 }
 
 TEST_CASE("render: /bots and /nodes tables", "[bot][render]") {
-  auto bots = render_bots({{"hanabi", true, true, 2, std::nullopt}, {"child-1", false, true, 1, 3}, {"child-2", false, false, 0, std::nullopt}});
+  using namespace std::chrono_literals;
+  bot::bot_row parent{"hanabi", true, true, 2, std::nullopt, 3725s, std::nullopt, std::pair{1, 2}};
+  bot::bot_row child1{"child-1", false, true, 1, 421us, 42s, 0, std::nullopt};
+  bot::bot_row child2{"child-2", false, false, 0, std::nullopt, std::nullopt, 3, std::nullopt};
+  auto bots = render_bots({parent, child1, child2});
   const auto& b = bots.embeds.at(0);
   REQUIRE(b.fields.size() == 3);
-  CHECK(b.fields[0] == embed_field{"hanabi (parent)", "🟢 online · 2 sessions", false});
-  CHECK(b.fields[1] == embed_field{"child-1 (child)", "🟢 online · 1 session · 3 ms", false});
-  CHECK(b.fields[2] == embed_field{"child-2 (child)", "🔴 offline · 0 sessions", false});
+  CHECK(b.fields[0] == embed_field{"hanabi (parent)", "🟢 up · 2 sessions · up 1h 2m · nodes 1/2 up", false});
+  CHECK(b.fields[1] == embed_field{"child-1 (child)", "🟢 up · 1 session · link 0.42 ms · up 42s · restarts 0", false});
+  CHECK(b.fields[2] == embed_field{"child-2 (child)", "🔴 down · 0 sessions · restarts 3", false});
+  CHECK(uptime_text(0s) == "0s");
+  CHECK(uptime_text(312s) == "5m 12s");
+  CHECK(uptime_text(2 * 86'400s + 4 * 3'600s + 59s) == "2d 4h");
 
   hanabi::node_load up;
   up.name = "main";
