@@ -156,7 +156,8 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   stage "fuzz each target for ${fuzz_seconds}s"
   fuzz_pids=() fuzz_names=()
   for fuzzer in build/clang-fuzz/fuzz/fuzz_*; do
-    [ -x "$fuzzer" ] || continue
+    # Executables only: the corpus directories of an earlier run sit beside them (and are "executable").
+    [ -f "$fuzzer" ] && [ -x "$fuzzer" ] || continue
     name=$(basename "$fuzzer")
     corpus=build/clang-fuzz/fuzz/$name-corpus
     rm -rf "$corpus" && mkdir -p "$corpus"
