@@ -1,5 +1,6 @@
 #pragma once
 
+#include <hanabi/detail/base64.hpp>
 #include <hanabi/transport/detail/ws_frame_parser.hpp>
 #include <hanabi/transport/ws_client.hpp>
 
@@ -14,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -47,11 +49,9 @@ inline failure handshake_failure(unsigned status, bool lavalink, bool sent_passw
 
 /// Sec-WebSocket-Key: 16 random bytes, base64 (RFC 6455 §4.1).
 inline std::string make_key() {
-  unsigned char raw[16]{};
-  RAND_bytes(raw, sizeof raw);
-  char out[25]{};
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out), raw, sizeof raw);
-  return out;
+  char raw[16]{};
+  RAND_bytes(reinterpret_cast<unsigned char*>(raw), sizeof raw);
+  return detail::base64_encode(std::string_view(raw, sizeof raw));
 }
 
 /// The Sec-WebSocket-Accept a server must answer to `key`: base64(SHA-1(key + the RFC's GUID)).
@@ -61,14 +61,7 @@ inline std::string expected_accept(std::string_view key) {
   unsigned char digest[EVP_MAX_MD_SIZE]{};
   unsigned int size = 0;
   EVP_Digest(input.data(), input.size(), digest, &size, EVP_sha1(), nullptr);
-  char out[64]{};
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out), digest, static_cast<int>(size));
-  return out;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+  return detail::base64_encode(std::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
 /// The bytes read off the socket and not yet parsed, in one block followed by the parser's padding.
@@ -385,7 +378,7 @@ HANABI_DECL asio::awaitable<result<ws_handshake>> ws_client::connect(const ws_op
   const auto& res = answer.response;
   const bool lavalink = res["Lavalink-Api-Version"] == "4";
   if (res.result_int() != 101) co_return ws_impl::handshake_failure(res.result_int(), lavalink, !options.password.empty());
-  if (!ws_impl::iequals(res[http::field::upgrade], "websocket") ||
+  if (!boost::beast::iequals(res[http::field::upgrade], "websocket") ||
       res[http::field::sec_websocket_accept] != ws_impl::expected_accept(key))
     co_return failure{error::websocket_protocol_error, "the upgrade answer lacks a valid Sec-WebSocket-Accept"};
   if (!lavalink) co_return failure{error::not_lavalink, "the WebSocket upgrade lacks Lavalink-Api-Version: 4"};
