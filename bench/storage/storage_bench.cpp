@@ -1,6 +1,7 @@
 // The cost of persisting queues (issue 7): journaled queue mutations through
-// queue_journal (events copied into a flat batch, serialized and committed in
-// batches on the store's side), the mix and each mutation kind on its own
+// queue_journal (events copied flat into the queue's strand's buffer by its
+// recorder, handed off once per batch, serialized and committed in batches on
+// the store's side), the mix and each mutation kind on its own
 // (bench/storage/callgrind_ratios.sh reads the latter's instruction counts),
 // and, for comparison, the per-mutation hand-off
 // (JSON on the caller's thread, one append per mutation) with a commit per
@@ -18,6 +19,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <benchmark/benchmark.h>
@@ -25,6 +27,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -188,24 +192,36 @@ void journaled_mutations(benchmark::State& state, storage::journal_commit commit
   });
 }
 
-// A queue_journal over a SQLite store in batched mode (a new database file), the io_context running
-// on its own thread (as in a multi-threaded bot: batches are submitted and completed while the
-// caller keeps mutating); `config` journals a queue into it.
+// A queue_journal over a SQLite store in batched mode (a new database file), the store's io_context
+// running on its own thread (as in a multi-threaded bot: batches are written and completed while the
+// caller keeps mutating); `config` journals a queue into it through the journal's recorder. The
+// queue's strand is `caller`, an io_context run by the benchmark's thread in on_caller(): the
+// journal hands each batch off there, after the job that recorded it (or at a flush).
 struct journal_rig {
   explicit journal_rig(std::uint64_t channel)
       : store(open_store(ctx, db.file(), storage::journal_commit::batched)),
         journal(*store, {"bench", guild_id{channel}, channel_id{channel}}, 0) {
-    config.on_change = journal.listener();
+    journal.hand_off_on(caller.get_executor());
+    config.recorder = journal.recorder();
   }
   ~journal_rig() {
     work.reset();
     io.join();
   }
 
+  // Runs `job` as one job of the queue's strand, and whatever it posted there, on this thread.
+  template <class Job>
+  void on_caller(Job job) {
+    asio::post(caller, std::move(job));
+    caller.restart();
+    caller.run();
+  }
+
   temp_database db;
   asio::io_context ctx;
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(ctx);
   std::thread io{[this] { ctx.run(); }};
+  asio::io_context caller;
   std::unique_ptr<storage::sqlite_store> store;
   storage::queue_journal journal;
   queue_config config;
@@ -213,8 +229,9 @@ struct journal_rig {
 
 // queue_journal (journal_rig) against bare mutations of the mix.
 // One journal serves the whole benchmark, as one serves a session for its lifetime (its buffers
-// keep their working size); each iteration journals a new empty queue that continues its versions.
-// `committed` ends when async_flush reports every event durable.
+// keep their working size); each iteration journals a new empty queue that continues its versions,
+// its mutations one job of the strand, flushed at its end. `committed` ends when async_flush
+// reports every event durable.
 void journal_adapter(benchmark::State& state) {
   const auto items = sample_items(64);
   journal_rig rig(2);
@@ -227,8 +244,12 @@ void journal_adapter(benchmark::State& state) {
     if (!journaled) std::abort();
     persisted_run run;
     const auto start = clock_type::now();
-    timed_mutations(run, *journaled, items, mutations);
-    const auto durable = journal.async_flush(asio::use_future).get();
+    std::future<std::uint64_t> flushed;
+    rig.on_caller([&] {
+      timed_mutations(run, *journaled, items, mutations);
+      flushed = journal.async_flush(asio::use_future);
+    });
+    const auto durable = flushed.get();
     run.committed = seconds_since(start);
     if (durable != journaled->version()) std::abort();
     return run;
@@ -255,11 +276,13 @@ constexpr std::size_t kind_mutations = 1000;  // mutations per timed run
 enum class run_role { bare, journaled, warm_up };
 
 // `count` mutations of kind K on `q` (a queue of kind_queue_size items playing item 1, plus `count` more
-// for remove); each succeeds and makes one event. One instantiation per kind and role (`Role` only
-// names it), never inlined nor merged, so that callgrind's inclusive cost of each is the caller's
+// for remove); each succeeds and makes one event; then `then` (the journaled run's flush, which hands
+// the batch off: part of the caller's cost). One instantiation per kind and role (`Role` only names
+// it), never inlined nor merged, so that callgrind's inclusive cost of each is the caller's
 // instructions for the bare and for the journaled mutations separately.
 template <mutation_kind K, run_role Role>
-HANABI_BENCH_SEPARATE void run_mutations(track_queue& q, const std::vector<queue_item>& items, std::size_t count) {
+HANABI_BENCH_SEPARATE void run_mutations(track_queue& q, const std::vector<queue_item>& items, std::size_t count,
+                                         const std::function<void()>& then = {}) {
   for (std::size_t i = 0; i < count; ++i) {
     const queue_item& item = items[i % items.size()];
     bool done = false;
@@ -273,9 +296,10 @@ HANABI_BENCH_SEPARATE void run_mutations(track_queue& q, const std::vector<queue
     if constexpr (K == mutation_kind::skip) done = q.skip_to(2 + i % 2).has_value();
     if (!done) std::abort();
   }
+  if (then) then();
 }
 
-// The queue each timed run starts from, at `version`, with `config`'s listener.
+// The queue each timed run starts from, at `version`, with `config`'s recorder.
 track_queue kind_start(const std::vector<queue_item>& items, mutation_kind kind, std::uint64_t version,
                        const queue_config& config) {
   track_queue q;
@@ -290,38 +314,46 @@ track_queue kind_start(const std::vector<queue_item>& items, mutation_kind kind,
   return std::move(*restored);
 }
 
-// Per iteration: kind_mutations bare mutations of one kind (a queue with no listener), then the same
-// mutations of a queue journaled by storage::queue_journal (batched SQLite store, io_context on its own
-// thread, one journal for the whole benchmark as one serves a session), each from the same start.
-// Reports `ratio_caller_cpu` = the caller thread's CPU time journaled / bare (CLOCK_THREAD_CPUTIME_ID),
-// the bare and journaled CPU ns per mutation, and `items_per_second` = journaled mutations per second
-// until async_flush reports them committed.
+// Per iteration: kind_mutations bare mutations of one kind (a queue with no recorder), then the same
+// mutations of a queue journaled by storage::queue_journal (its recorder; batched SQLite store,
+// io_context on its own thread, one journal for the whole benchmark as one serves a session), each
+// from the same start and as one job of the queue's strand; the journaled job ends with async_flush
+// (which hands the batch off). Reports `ratio_caller_cpu` = the caller thread's CPU time journaled /
+// bare (CLOCK_THREAD_CPUTIME_ID), the bare and journaled CPU ns per mutation, and `items_per_second`
+// = journaled mutations per second until async_flush reports them committed.
 template <mutation_kind K>
 void journal_mutation(benchmark::State& state) {
   const auto items = sample_items(64);
   journal_rig rig(3);
   auto& journal = rig.journal;
   const auto& journaled_config = rig.config;
-  // As in a long session, the journal's two batches start at their working size (under callgrind
-  // a single timed run could otherwise be one batch that grows from nothing).
-  for (int i = 0; i < 2; ++i) {
+  std::future<std::uint64_t> flushed;
+  const std::function<void()> flush = [&] { flushed = journal.async_flush(asio::use_future); };
+  // As in a long session, the buffers start at their working size (under callgrind a single timed
+  // run could otherwise be one batch that grows from nothing): three batches, as three buffers take
+  // turns (the strand's, the pending one, the one being written).
+  for (int i = 0; i < 3; ++i) {
     auto warm = kind_start(items, K, journal.recorded_version(), journaled_config);
-    run_mutations<K, run_role::warm_up>(warm, items, kind_mutations);
-    journal.async_flush(asio::use_future).get();
+    rig.on_caller([&] { run_mutations<K, run_role::warm_up>(warm, items, kind_mutations, flush); });
+    flushed.get();
   }
   double bare_cpu = 0, journaled_cpu = 0;
   for (auto _ : state) {
     auto bare = kind_start(items, K, 0, {});
-    double cpu = thread_cpu_seconds();
-    run_mutations<K, run_role::bare>(bare, items, kind_mutations);
-    bare_cpu += thread_cpu_seconds() - cpu;
+    rig.on_caller([&] {
+      const double cpu = thread_cpu_seconds();
+      run_mutations<K, run_role::bare>(bare, items, kind_mutations);
+      bare_cpu += thread_cpu_seconds() - cpu;
+    });
 
     auto journaled = kind_start(items, K, journal.recorded_version(), journaled_config);
     const auto start = clock_type::now();
-    cpu = thread_cpu_seconds();
-    run_mutations<K, run_role::journaled>(journaled, items, kind_mutations);
-    journaled_cpu += thread_cpu_seconds() - cpu;
-    const auto durable = journal.async_flush(asio::use_future).get();
+    rig.on_caller([&] {
+      const double cpu = thread_cpu_seconds();
+      run_mutations<K, run_role::journaled>(journaled, items, kind_mutations, flush);
+      journaled_cpu += thread_cpu_seconds() - cpu;
+    });
+    const auto durable = flushed.get();
     state.SetIterationTime(seconds_since(start));
     if (durable != journaled.version() || !(bare.size() == journaled.size())) std::abort();
   }

@@ -154,6 +154,7 @@ HANABI_DECL queue_config local_session::make_queue_config() {
   queue_config qc;
   qc.seed = cfg_.queue_seed;
   qc.on_change = cfg_.on_queue_change;
+  qc.recorder = cfg_.queue_recorder;
   qc.hooks.remembered_volume = [this](user_id u) -> std::optional<std::uint16_t> {
     auto it = volumes_.find(u);
     if (it != volumes_.end()) return it->second;

@@ -124,12 +124,8 @@ HANABI_DECL session_persistence::session_persistence(private_tag, storage::store
       config_(std::move(config)),
       journal_(store, key_, durable_version, storage::queue_journal_config{config_.log}) {}
 
-HANABI_DECL std::function<void(const queue_event&)> session_persistence::queue_listener() const {
-  return [journal = journal_](const queue_event& e) { journal.record(e); };
-}
-
 HANABI_DECL void session_persistence::configure(local_session_config& cfg) {
-  cfg.on_queue_change = queue_listener();
+  cfg.queue_recorder = journal_.recorder();
   cfg.on_action = [self = shared_from_this()](const action_record& r) { self->keep_action(r); };
   if (auto volumes = config_.volumes) {
     cfg.recall_volume = [volumes](user_id u) { return volumes->recall(u); };
@@ -144,6 +140,7 @@ HANABI_DECL void session_persistence::attach(std::shared_ptr<session> s) {
     if (auto self = weak.lock()) self->on_event(e);
   });
   asio::post(s->get_executor(), [self = shared_from_this(), ex = s->get_executor()] {
+    self->journal_.hand_off_on(ex);  // on the strand, where the queue records: batches from now on
     self->refresher_.emplace(ex);
     self->refresh();
   });

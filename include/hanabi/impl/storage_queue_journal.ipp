@@ -8,147 +8,18 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 
-#include <cstddef>
-#include <type_traits>
-#include <variant>
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace hanabi::detail {
-
-namespace {
-// The index of change T in queue_event::change_type.
-template <class T, class Variant = queue_event::change_type>
-struct change_index;
-template <class T, class... Changes>
-struct change_index<T, std::variant<Changes...>> {
-  static constexpr std::size_t value = [] {
-    std::size_t i = 0;
-    (void)((std::is_same_v<T, Changes> || (++i, false)) || ...);
-    return i;
-  }();
-};
-template <class T>
-inline constexpr std::size_t index_of = change_index<T>::value;
-}  // namespace
-
-HANABI_DECL void flat_event_batch::add(const queue_event& e) {
-  // The record is built in registers and stored once, the change found by a switch on its index
-  // (std::visit calls through a table), and no batch size is read for the scalar changes: this is
-  // the caller's whole share of the journal.
-  flat_event f;
-  f.version = e.version;
-  f.rng_state = e.rng_state;
-  f.type = static_cast<std::uint8_t>(e.change.index());
-  const auto narrow = [](std::size_t n) { return static_cast<std::uint32_t>(n); };
-  switch (e.change.index()) {
-    case index_of<queue_change::moved>: {
-      const auto& c = *std::get_if<queue_change::moved>(&e.change);
-      f.scalars[0] = narrow(c.from), f.scalars[1] = narrow(c.count), f.scalars[2] = narrow(c.to);
-      break;
-    }
-    case index_of<queue_change::swapped>: {
-      const auto& c = *std::get_if<queue_change::swapped>(&e.change);
-      f.scalars[0] = narrow(c.a), f.scalars[1] = narrow(c.b);
-      break;
-    }
-    case index_of<queue_change::cleared>: f.flag = std::get_if<queue_change::cleared>(&e.change)->upcoming_only; break;
-    case index_of<queue_change::pointer_moved>: {
-      const auto& c = *std::get_if<queue_change::pointer_moved>(&e.change);
-      f.scalars[0] = narrow(c.current), f.flag = c.active;
-      break;
-    }
-    case index_of<queue_change::repeat_changed>:
-      f.scalars[0] = static_cast<std::uint32_t>(std::get_if<queue_change::repeat_changed>(&e.change)->mode);
-      break;
-    case index_of<queue_change::reordered>:
-      f.flag = std::get_if<queue_change::reordered>(&e.change)->by_shuffle;
-      f.scalars[0] = add_lists(e.change);
-      break;
-    default: f.scalars[0] = add_lists(e.change); break;
-  }
-  events_.push_back(f);
-}
-
-HANABI_DECL std::uint32_t flat_event_batch::add_lists(const queue_event::change_type& change) {
-  const auto push_numbers = [this](const std::vector<std::size_t>& numbers) {
-    // One by one: most events carry one position.
-    for (const auto n : numbers) numbers_.push_back(static_cast<std::uint32_t>(n));
-    return static_cast<std::uint32_t>(numbers.size());
-  };
-  if (const auto* c = std::get_if<queue_change::inserted>(&change)) {
-    for (const auto& item : c->items) items_.push_back(flatten(item));
-    return push_numbers(c->positions);
-  }
-  if (const auto* c = std::get_if<queue_change::removed>(&change)) return push_numbers(c->positions);
-  return push_numbers(std::get<queue_change::reordered>(change).order);
-}
-
-HANABI_DECL flat_event_batch::flat_item flat_event_batch::flatten(const queue_item& item) {
-  flat_item f{item.track, item.requester, item.start_time, item.end_time, item.added_at, item.id, item.volume, {}};
-  if (!item.filters.is_null() || !item.user_data.is_null()) {
-    f.overrides = overrides_.size();
-    overrides_.emplace_back(item.filters, item.user_data);
-  }
-  return f;
-}
-
-HANABI_DECL queue_item flat_event_batch::rebuild(flat_item& f) {
-  queue_item item;
-  item.track = std::move(f.track);
-  item.requester = f.requester;
-  item.start_time = f.start_time;
-  item.end_time = f.end_time;
-  item.volume = f.volume;
-  if (f.overrides) {
-    item.filters = std::move(overrides_[*f.overrides].first);
-    item.user_data = std::move(overrides_[*f.overrides].second);
-  }
-  item.added_at = f.added_at;
-  item.id = f.id;
-  return item;
-}
-
-HANABI_DECL std::vector<queue_event> flat_event_batch::take() {
-  std::vector<queue_event> out;
-  out.reserve(events_.size());
-  std::size_t numbers = 0, items = 0;
-  for (const auto& f : events_) out.push_back(rebuild(f, numbers, items));
-  clear();
-  return out;
-}
-
-HANABI_DECL queue_event flat_event_batch::rebuild(const flat_event& f, std::size_t& numbers, std::size_t& items) {
-  const std::size_t s[] = {f.scalars[0], f.scalars[1], f.scalars[2]};
-  const auto take_numbers = [&] {
-    const auto first = numbers_.begin() + static_cast<std::ptrdiff_t>(numbers);
-    numbers += s[0];
-    return std::vector<std::size_t>(first, first + static_cast<std::ptrdiff_t>(s[0]));
-  };
-  queue_event e{f.version, f.rng_state, {}};
-  switch (f.type) {
-    case index_of<queue_change::inserted>: {
-      std::vector<queue_item> rebuilt;
-      rebuilt.reserve(s[0]);
-      for (std::size_t i = 0; i < s[0]; ++i) rebuilt.push_back(rebuild(items_[items + i]));
-      items += s[0];
-      e.change = queue_change::inserted{take_numbers(), std::move(rebuilt)};
-      break;
-    }
-    case index_of<queue_change::removed>: e.change = queue_change::removed{take_numbers()}; break;
-    case index_of<queue_change::moved>: e.change = queue_change::moved{s[0], s[1], s[2]}; break;
-    case index_of<queue_change::swapped>: e.change = queue_change::swapped{s[0], s[1]}; break;
-    case index_of<queue_change::reordered>: e.change = queue_change::reordered{take_numbers(), f.flag}; break;
-    case index_of<queue_change::cleared>: e.change = queue_change::cleared{f.flag}; break;
-    case index_of<queue_change::pointer_moved>: e.change = queue_change::pointer_moved{s[0], f.flag}; break;
-    default: e.change = queue_change::repeat_changed{static_cast<repeat_mode>(s[0])}; break;
-  }
-  return e;
-}
 
 HANABI_DECL queue_journal_state::queue_journal_state(storage::store& store, storage::session_key key,
                                                      std::uint64_t durable_version, logger log)
     : store_(store), key_(std::move(key)), log_(std::move(log)), recorded_(durable_version), durable_(durable_version) {}
 
-HANABI_DECL void queue_journal_state::record(const queue_event& event) {
+HANABI_DECL void queue_journal_state::record_now(const queue_event& event) {
   {
     std::lock_guard lock(mutex_);
     if (failed_) return;  // stopped: nothing recorded now could follow the stored version
@@ -158,6 +29,45 @@ HANABI_DECL void queue_journal_state::record(const queue_event& event) {
     writing_ = true;
   }
   submit_write();
+}
+
+HANABI_DECL void queue_journal_state::hand_off_on(boost::asio::any_io_executor strand) {
+  std::lock_guard lock(mutex_);
+  strand_ = std::move(strand);
+}
+
+HANABI_DECL void queue_journal_state::batch_started() {
+  // strand_ is only written before the queue records or on the strand itself: reading it here, on
+  // the strand, needs no lock.
+  if (!strand_) return hand_off();
+  boost::asio::post(*strand_, [self = shared_from_this()] { self->hand_off(); });
+}
+
+HANABI_DECL void queue_journal_state::hand_off() {
+  {
+    std::lock_guard lock(mutex_);
+    take(pending_);  // a swap when no write waits: the strand's buffer gets pending_'s emptied capacity
+    if (pending_.empty()) return;  // a flush or an earlier hand-off took it already
+    if (failed_) return pending_.clear();  // stopped: nothing could follow the stored version
+    recorded_ = pending_.last_version();
+    if (writing_) return;  // the write in flight will submit the next batch when it completes
+    writing_ = true;
+  }
+  submit_write();
+}
+
+HANABI_DECL void queue_journal_state::flush(flush_handler handler) {
+  std::optional<boost::asio::any_io_executor> strand;
+  {
+    std::lock_guard lock(mutex_);
+    strand = strand_;
+  }
+  if (!strand) return add_waiter(std::move(handler));
+  // On the strand (at once when called there), so that what it recorded is handed off first.
+  boost::asio::dispatch(*strand, [self = shared_from_this(), h = std::move(handler)]() mutable {
+    self->hand_off();
+    self->add_waiter(std::move(h));
+  });
 }
 
 HANABI_DECL void queue_journal_state::add_waiter(flush_handler handler) {

@@ -114,13 +114,19 @@ track_queue::slot_index track_queue::store(queue_item item) {
   return static_cast<slot_index>((chunks_.size() - 1) * chunk_size + chunks_.back().size() - 1);
 }
 
+// A template (defined here, the only place it is instantiated) so that the recorder is called with
+// the type of change the mutation made: recording then needs no dispatch on the variant.
+template <class Change>
 result<void> track_queue::commit(queue_event event) {
   if (auto r = apply_change(event.change); !r) return r;
   ++version_;
-  if (!config_.on_change) return {};
-  event.version = version_;
-  event.rng_state = rng_.state();
-  config_.on_change(event);
+  if (config_.on_change) {
+    event.version = version_;
+    event.rng_state = rng_.state();
+    config_.on_change(event);
+  }
+  // Last, and moved: the event dies when this returns, so the recorder may take its items.
+  if (config_.recorder) config_.recorder->record(version_, rng_.state(), std::move(*std::get_if<Change>(&event.change)));
   return {};
 }
 
@@ -287,6 +293,7 @@ result<void> track_queue::apply(const queue_event& event) {
   if (auto r = apply_change(event.change); !r) return r;
   version_ = event.version;
   rng_ = detail::queue_rng(event.rng_state);
+  if (config_.recorder) config_.recorder->record(event.version, event.rng_state, event.change);
   if (config_.on_change) config_.on_change(event);
   return {};
 }
@@ -295,7 +302,7 @@ result<void> track_queue::apply(const queue_event& event) {
 
 result<std::vector<std::size_t>> track_queue::insert_at(std::vector<std::size_t> positions,
                                                         std::vector<queue_item> items) {
-  if (auto r = commit({.change = queue_change::inserted{positions, std::move(items)}}); !r) return r.error();
+  if (auto r = commit<queue_change::inserted>({.change = queue_change::inserted{positions, std::move(items)}}); !r) return r.error();
   return positions;
 }
 
@@ -374,7 +381,7 @@ result<void> track_queue::move(std::size_t from, std::size_t to) {
   if (from == 0 || from > size()) return detail::queue_position_error(from, size());
   if (to == 0 || to > size()) return detail::queue_position_error(to, size());
   if (from == to) return failure{error::no_effect, fmt::format("the item is already at position {}", to)};
-  return commit({.change = queue_change::moved{from, 1, to}});
+  return commit<queue_change::moved>({.change = queue_change::moved{from, 1, to}});
 }
 
 result<void> track_queue::move_range(std::size_t first, std::size_t last, std::size_t to) {
@@ -387,14 +394,14 @@ result<void> track_queue::move_range(std::size_t first, std::size_t last, std::s
     return failure{error::position_out_of_range,
                    fmt::format("position {} is out of range: choose 1 to {}", to, last_start)};
   if (to == first) return failure{error::no_effect, fmt::format("the items already start at position {}", to)};
-  return commit({.change = queue_change::moved{first, count, to}});
+  return commit<queue_change::moved>({.change = queue_change::moved{first, count, to}});
 }
 
 result<void> track_queue::swap(std::size_t a, std::size_t b) {
   if (a == 0 || a > size()) return detail::queue_position_error(a, size());
   if (b == 0 || b > size()) return detail::queue_position_error(b, size());
   if (a == b) return failure{error::no_effect, fmt::format("swapping position {} with itself would have no effect", a)};
-  return commit({.change = queue_change::swapped{a, b}});
+  return commit<queue_change::swapped>({.change = queue_change::swapped{a, b}});
 }
 
 result<void> track_queue::shuffle() {
@@ -403,7 +410,7 @@ result<void> track_queue::shuffle() {
   std::vector<std::size_t> order(u);
   std::iota(order.begin(), order.end(), current_ + 1);
   for (std::size_t i = u - 1; i > 0; --i) std::swap(order[i], order[rng_.below(i + 1)]);
-  return commit({.change = queue_change::reordered{std::move(order), true}});
+  return commit<queue_change::reordered>({.change = queue_change::reordered{std::move(order), true}});
 }
 
 result<void> track_queue::unshuffle() {
@@ -424,7 +431,7 @@ result<void> track_queue::unshuffle() {
   if (slots.empty()) return failure{error::nothing_to_unshuffle, "none of the shuffled items is still upcoming"};
   std::sort(ranked.begin(), ranked.end());
   for (std::size_t i = 0; i < slots.size(); ++i) order[slots[i]] = ranked[i].second;
-  return commit({.change = queue_change::reordered{std::move(order), false}});
+  return commit<queue_change::reordered>({.change = queue_change::reordered{std::move(order), false}});
 }
 
 // --- Removing ------------------------------------------------------------------------------
@@ -433,7 +440,7 @@ result<std::vector<queue_item>> track_queue::remove_sorted(std::vector<std::size
   std::vector<queue_item> removed;
   removed.reserve(positions.size());
   for (std::size_t p : positions) removed.push_back(at_index(p - 1));
-  if (auto r = commit({.change = queue_change::removed{std::move(positions)}}); !r) return r.error();
+  if (auto r = commit<queue_change::removed>({.change = queue_change::removed{std::move(positions)}}); !r) return r.error();
   return removed;
 }
 
@@ -511,14 +518,14 @@ result<std::vector<queue_item>> track_queue::dequeue_duplicates(dequeue_scope sc
 result<std::size_t> track_queue::clear_upcoming() {
   const std::size_t u = upcoming_count();
   if (u == 0) return failure{error::no_effect, "there are no upcoming items"};
-  if (auto r = commit({.change = queue_change::cleared{true}}); !r) return r.error();
+  if (auto r = commit<queue_change::cleared>({.change = queue_change::cleared{true}}); !r) return r.error();
   return u;
 }
 
 result<std::size_t> track_queue::clear() {
   const std::size_t n = size();
   if (n == 0) return failure{error::queue_empty, "the queue is empty"};
-  if (auto r = commit({.change = queue_change::cleared{false}}); !r) return r.error();
+  if (auto r = commit<queue_change::cleared>({.change = queue_change::cleared{false}}); !r) return r.error();
   return n;
 }
 
@@ -534,7 +541,7 @@ play_step track_queue::step_for(std::size_t position) const {
 
 result<play_step> track_queue::play_at(std::size_t position) {
   if (position != current_ || !active_)
-    if (auto r = commit({.change = queue_change::pointer_moved{position, true}}); !r) return r.error();
+    if (auto r = commit<queue_change::pointer_moved>({.change = queue_change::pointer_moved{position, true}}); !r) return r.error();
   return step_for(position);
 }
 
@@ -574,7 +581,7 @@ result<play_step> track_queue::start() {
 
 result<void> track_queue::set_repeat(repeat_mode mode) {
   if (mode == repeat_) return failure{error::no_effect, fmt::format("repeat is already {}", to_string(mode))};
-  return commit({.change = queue_change::repeat_changed{mode}});
+  return commit<queue_change::repeat_changed>({.change = queue_change::repeat_changed{mode}});
 }
 
 advance_result track_queue::advance(protocol::track_end_reason reason) {
@@ -591,7 +598,7 @@ advance_result track_queue::advance(protocol::track_end_reason reason) {
     auto more = config_.hooks.autoplay(*this);
     if (!more.empty() && enqueue(std::move(more))) return play(current_ + 1);
   }
-  if (!commit({.change = queue_change::pointer_moved{current_, false}})) return {};
+  if (!commit<queue_change::pointer_moved>({.change = queue_change::pointer_moved{current_, false}})) return {};
   return {advance_action::ended, std::nullopt};
 }
 

@@ -20,8 +20,8 @@
 //   randomness comes from a seeded generator whose state is part of the queue.
 //
 // Threading: a track_queue is a plain value. It is not thread-safe; use one
-// from a single strand. Hooks and the change listener run synchronously inside
-// the mutating call and must not mutate the queue. The listener receives the
+// from a single strand. Hooks, the recorder and the change listener run
+// synchronously inside the mutating call and must not mutate the queue. The listener receives the
 // event by const reference, valid only during the call: a listener that keeps
 // it beyond (a persistence buffer, a mirror on another thread) copies it.
 #pragma once
@@ -33,12 +33,14 @@
 #include <hanabi/protocol/events.hpp>
 #include <hanabi/queue/queue_event.hpp>
 #include <hanabi/queue/queue_item.hpp>
+#include <hanabi/queue/queue_recorder.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -133,17 +135,22 @@ struct queue_config {
   /// Receives every change event, synchronously, after the mutation is applied. The event is the
   /// queue's own, built in place once per mutation and destroyed when the call returns: it is
   /// passed by const reference so that a listener that only looks at it (a dashboard, a counter)
-  /// costs no copy, and a listener that keeps it copies what it keeps, once (queue_journal copies
-  /// its scalars and items into a flat batch). Never keep a reference or pointer into it.
+  /// costs no copy, and a listener that keeps it copies what it keeps, once. Never keep a reference
+  /// or pointer into it.
   /// Without a listener no event is delivered, and nothing is copied.
   std::function<void(const queue_event&)> on_change;
+  /// Receives every change event too, before on_change, through a direct (non-virtual, inline) call
+  /// that copies it flat into the recorder's buffer: the path persistence takes
+  /// (storage::queue_journal::recorder()), for which a std::function call per mutation is too dear.
+  /// Shared: the recorder's owner takes the buffer on the queue's strand (see queue_recorder).
+  std::shared_ptr<queue_recorder> recorder;
 };
 
 class track_queue {
  public:
   HANABI_DECL explicit track_queue(queue_config config = {});
   /// `other`'s state (items, pointer, state, version, generator, shuffle memory) under `config`'s
-  /// hooks and listener (its seed is ignored): a queue rebuilt from storage, handed to the session
+  /// hooks, recorder and listener (its seed is ignored): a queue rebuilt from storage, handed to the session
   /// that owns it, without a round trip through a snapshot. No event is emitted.
   HANABI_DECL track_queue(track_queue&& other, queue_config config);
 
@@ -259,9 +266,11 @@ class track_queue {
   const queue_item& at_index(std::size_t i) const noexcept { return slot(order_[i]); }
   queue_item& at_index(std::size_t i) noexcept { return slot(order_[i]); }
 
-  /// Applies `event.change`, numbers the event and hands it to the listener. Mutations build the
-  /// event in place (`commit({.change = ...})`), so the listener's event is never moved or copied.
-  HANABI_DECL result<void> commit(queue_event event);
+  /// Applies `event.change` (a `Change`), numbers the event and hands it to the recorder and the
+  /// listener. Mutations build the event in place (`commit<C>({.change = C{...}})`), so the
+  /// listener's event is never moved or copied. Defined and instantiated in impl/track_queue.ipp only.
+  template <class Change>
+  result<void> commit(queue_event event);
   HANABI_DECL result<void> apply_change(const queue_event::change_type& change);
   HANABI_DECL result<void> apply_inserted(const queue_change::inserted& c);
   HANABI_DECL result<void> apply_removed(const queue_change::removed& c);

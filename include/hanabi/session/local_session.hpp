@@ -100,6 +100,9 @@ struct local_session_config {
   track_loader load_tracks;
   /// Every change of the queue, in order, on the session's strand (the seam for a queue journal).
   std::function<void(const queue_event&)> on_queue_change;
+  /// The queue's recorder (queue_config::recorder), on the session's strand: how session_persistence
+  /// journals the queue without a call through on_queue_change per change.
+  std::shared_ptr<hanabi::queue_recorder> queue_recorder;
   /// A requester's volume remembered outside this session (session_persistence supplies the one
   /// the store keeps), consulted when one of their items starts and they set none in this session.
   /// Called on the session's strand; must not block.

@@ -13,7 +13,8 @@
 // ignorant of storage, and the same object works for every session.
 //
 // What is saved, and when:
-//  - every queue change event, moved into the journal's buffer (no JSON, no disk on the strand);
+//  - every queue change event, copied flat into the journal's buffer on the session's strand (no
+//    lock, no JSON, no disk there), handed to the store's thread once per batch;
 //  - every action of the session's history (the store keeps the newest
 //    storage::history_limits::actions_per_session, recovery gives them back), and every track that
 //    starts as a line of the guild's playback history (the newest plays_per_guild are kept);
@@ -122,9 +123,12 @@ HANABI_DECL std::vector<action_record> restored_history(const std::vector<storag
 
 /// Journals one session's queue and saves its state into a store. See the file comment.
 ///
-/// Threading: queue_listener()'s callable runs where the queue runs (the session's strand). attach()
-/// and async_flush() may be called from any thread. Store work never runs on the session's strand.
-/// The store must outlive this object and every operation it started (flush, then close the store).
+/// Threading: the journal's recorder runs where the queue runs (the session's strand); from
+/// attach() on, it hands its batches off on that strand (before, each event at once). attach() and
+/// async_flush() may be called from any thread; a flush takes the session's state and hands the
+/// queue's last batch off on the session's strand, so that strand's executor must keep running
+/// until the flush completes. Store work never runs on the session's strand. The store must
+/// outlive this object and every operation it started (flush, then close the store).
 class session_persistence : public std::enable_shared_from_this<session_persistence> {
   struct private_tag {};
 
@@ -137,10 +141,7 @@ class session_persistence : public std::enable_shared_from_this<session_persiste
   HANABI_DECL session_persistence(private_tag, storage::store& store, storage::session_key key,
                                   std::uint64_t durable_version, persistence_config config);
 
-  /// The callable for local_session_config::on_queue_change.
-  HANABI_DECL std::function<void(const queue_event&)> queue_listener() const;
-
-  /// Sets every hook of `cfg` this object keeps: on_queue_change (the journal), on_action (the
+  /// Sets every hook of `cfg` this object keeps: queue_recorder (the journal), on_action (the
   /// action history, kept in the store), and, with persistence_config::volumes, recall_volume and
   /// on_volume_remembered. Call before the session is created.
   HANABI_DECL void configure(local_session_config& cfg);

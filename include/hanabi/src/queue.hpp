@@ -8,4 +8,5 @@
 
 #include <hanabi/impl/queue_item.ipp>
 #include <hanabi/impl/queue_event.ipp>
+#include <hanabi/impl/queue_flat_event_batch.ipp>
 #include <hanabi/impl/track_queue.ipp>

@@ -1,47 +1,50 @@
 // Persistence that costs the queue (almost) nothing: `queue_journal` journals
-// a track_queue's change events into a store without serializing anything on
-// the queue's thread.
+// a track_queue's change events into a store without serializing anything, and
+// without any lock, on the queue's strand.
 //
 //     storage::queue_journal journal(store, key, record ? record->version() : 0);
+//     journal.hand_off_on(strand);             // the executor the queue runs on
 //     queue_config config;
-//     config.on_change = journal.listener();
+//     config.recorder = journal.recorder();
 //     track_queue queue(config);               // or track_queue::restore(snapshot, config)
-//     queue.enqueue({item});                   // the event is copied into a flat buffer, nothing more
+//     queue.enqueue({item});                   // on the strand: a flat copy into the strand's buffer
 //     co_await journal.async_flush(asio::use_awaitable);  // everything recorded so far is committed
 //
 // Why: serializing each event to JSON and handing it to the store on the
-// caller's thread cost a queue mutation more than 100 times its own price, and
-// even keeping the event object until the store's thread had serialized it
-// cost a third more (its memory could not be recycled into the next mutation).
-// Here the caller flattens the event, under a short spin lock, into a batch
-// that keeps its memory: one 32-byte record of scalars per event, plus the
-// batch's shared arrays of positions and of items (an item is a shared track
-// pointer and a few scalars). The queue hands its own event by const reference
-// (track_queue builds it in place and destroys it when the mutation returns),
-// so this flat copy is the only one made, and the event dies on the caller's
-// thread as if nobody listened. Once the batch has its working size,
-// recording allocates nothing.
-// The store is asked to write at most once per batch: the first event recorded
-// while no write is in flight submits one; the store's thread then swaps the
-// whole batch for the previous (emptied) one, rebuilds and serializes its
+// caller's thread cost a queue mutation more than 100 times its own price;
+// copying it flat into a batch shared with the store's thread, under a spin
+// lock, through the std::function listener, still cost a queue move 30% more.
+// Now the queue calls the journal's recorder directly (queue_recorder: inline,
+// no virtual call per event): each event becomes one 32-byte record of scalars
+// (plus, for inserts, removals and reorders, its positions and items in shared
+// arrays) in a buffer that only the queue's strand touches. Once per batch, when
+// the first event goes into the empty buffer, a hand-off is posted to the
+// strand: it runs after the strand's current work (the command that made the
+// changes), moves the whole buffer into the journal's pending batch under the
+// journal's lock (a swap, once the buffers have their working size) and, if no
+// write is in flight, asks the store for one. The store's thread then swaps the
+// pending batch for the previous (emptied) one, rebuilds and serializes its
 // events and appends them in one operation (a batching store also groups it
-// with other sessions' appends into one commit). Events that arrive meanwhile
-// form the next batch, submitted when the write completes.
+// with other sessions' appends into one commit). Batches handed off meanwhile
+// wait in the pending batch and are submitted when the write completes.
 //
 // Acknowledgement stays exact: durable_version() only ever reports versions
-// whose append has been committed, and async_flush completes once every event
-// recorded before the call is committed. A crash can lose only events beyond
-// durable_version().
+// whose append has been committed, and async_flush first hands off what the
+// strand recorded, then completes once every event recorded before the call is
+// committed. A crash can lose only events beyond durable_version().
 #pragma once
 
 #include <hanabi/detail/config.hpp>
 #include <hanabi/diagnostics.hpp>
 #include <hanabi/logger.hpp>
 #include <hanabi/queue/queue_event.hpp>
+#include <hanabi/queue/queue_recorder.hpp>
+#include <hanabi/queue/detail/flat_event_batch.hpp>
 #include <hanabi/storage/records.hpp>
 #include <hanabi/storage/store.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/deferred.hpp>
 
@@ -73,81 +76,22 @@ class spin_lock {
   std::atomic<bool> held_{false};
 };
 
-/// Queue events recorded and not yet written, flattened: one record of scalars per event, the
-/// events' positions (or orders) and items in shared arrays. Cleared, it keeps its capacity, so
-/// adding to a batch at its working size allocates nothing.
-class flat_event_batch {
- public:
-  /// Appends a copy of `e` (its items share their tracks with the queue's).
-  HANABI_DECL void add(const queue_event& e);
-  /// Every event, rebuilt in order (the items are moved out); then the batch is empty.
-  HANABI_DECL std::vector<queue_event> take();
-  bool empty() const noexcept { return events_.empty(); }
-  void clear() noexcept {
-    events_.clear();
-    numbers_.clear();
-    items_.clear();
-    overrides_.clear();
-  }
-  void swap(flat_event_batch& other) noexcept {
-    events_.swap(other.events_);
-    numbers_.swap(other.numbers_);
-    items_.swap(other.items_);
-    overrides_.swap(other.overrides_);
-  }
-
- private:
-  // 32 bytes: the caller writes into memory the store's thread read last, so every cache line
-  // spared is a transfer between cores spared. Positions fit 32 bits (a queue addresses its items
-  // with 32-bit slots).
-  struct flat_event {
-    std::uint64_t version = 0;
-    std::uint64_t rng_state = 0;
-    // moved{from, count, to}, swapped{a, b}, pointer_moved{current}, the repeat mode; for inserted,
-    // removed and reordered, scalars[0] is how many numbers (and, inserted, items) are the event's.
-    std::uint32_t scalars[3] = {};
-    std::uint8_t type = 0;  // the change's index in queue_event::change_type
-    bool flag = false;      // reordered::by_shuffle, cleared::upcoming_only, pointer_moved::active
-  };
-
-  // An item without its JSON overrides (filters, user data): they are rare, and copying even a null JSON
-  // value costs more than the rest of the item, so they go to overrides_ only when set.
-  struct flat_item {
-    std::shared_ptr<const queued_track> track;
-    user_id requester;
-    std::int64_t start_time = 0;
-    std::int64_t end_time = 0;
-    std::int64_t added_at = 0;
-    std::uint64_t id = 0;
-    std::optional<std::uint16_t> volume;
-    std::optional<std::size_t> overrides;  // index of its {filters, user data} in overrides_
-  };
-
-  /// The numbers and items of an inserted, removed or reordered change (rarer than the scalar
-  /// ones, and kept out of add() so that its fast path stays short); returns how many numbers.
-  HANABI_DECL std::uint32_t add_lists(const queue_event::change_type& change);
-  HANABI_DECL flat_item flatten(const queue_item& item);
-  HANABI_DECL queue_item rebuild(flat_item& f);
-  /// The event `f`, its numbers from numbers_[numbers] and items from items_[items] on; both
-  /// advance past what it takes.
-  HANABI_DECL queue_event rebuild(const flat_event& f, std::size_t& numbers, std::size_t& items);
-
-  std::vector<flat_event> events_;
-  std::vector<std::uint32_t> numbers_;
-  std::vector<flat_item> items_;
-  std::vector<std::pair<nlohmann::json, nlohmann::json>> overrides_;
-};
-
-/// The journal's shared state: kept alive by the journal, the queue's listener and the write in flight.
-class queue_journal_state : public std::enable_shared_from_this<queue_journal_state> {
+/// The journal's shared state: kept alive by the journal, the queue's recorder or listener, a posted
+/// hand-off and the write in flight. The recorder's buffer (the queue_recorder base) belongs to the
+/// queue's strand; the rest is shared with the store's thread under `mutex_`.
+class queue_journal_state final : public queue_recorder,
+                                  public std::enable_shared_from_this<queue_journal_state> {
  public:
   using flush_handler = boost::asio::any_completion_handler<void(error_code, std::uint64_t)>;
 
   HANABI_DECL queue_journal_state(storage::store& store, storage::session_key key, std::uint64_t durable_version,
                                   logger log);
 
-  HANABI_DECL void record(const queue_event& event);
-  HANABI_DECL void add_waiter(flush_handler handler);
+  /// The listener's path (any thread): the event straight into the pending batch, under the lock.
+  HANABI_DECL void record_now(const queue_event& event);
+  HANABI_DECL void hand_off_on(boost::asio::any_io_executor strand);
+  /// Hands off (on the strand, when there is one) and then waits for the durable version.
+  HANABI_DECL void flush(flush_handler handler);
   std::uint64_t durable_version() const noexcept { return durable_.load(std::memory_order_acquire); }
   HANABI_DECL std::uint64_t recorded_version() const;
   HANABI_DECL std::optional<failure> failed() const;
@@ -162,25 +106,31 @@ class queue_journal_state : public std::enable_shared_from_this<queue_journal_st
   // between compilers, and this layout is not an ABI).
   static constexpr std::size_t cache_line = 64;
 
+  /// On the strand, once per batch: posts hand_off() to the strand (or, with none, hands off now).
+  HANABI_DECL void batch_started() override;
+  /// On the strand: the recorder's buffer into pending_, and a write submitted if none is in flight.
+  HANABI_DECL void hand_off();
+  HANABI_DECL void add_waiter(flush_handler handler);
   HANABI_DECL void submit_write();
   HANABI_DECL result<storage::journal_status> write_batch(storage_core& core);
   HANABI_DECL void written(error_code ec, storage::journal_status status);
   HANABI_DECL void complete(waiter w, error_code ec, std::uint64_t version) const;
 
-  // The store thread's side.
+  // The store thread's side: what it writes is on cache lines apart from the strand's buffer (the
+  // base) and from what a hand-off touches, since a line both threads write bounces between cores.
   storage::store& store_;
   const storage::session_key key_;
   const logger log_;
-  diagnostics diag_;                   // of the one write in flight
-  flat_event_batch batch_;             // taken by the write in flight; store thread only
+  alignas(cache_line) diagnostics diag_;  // of the one write in flight
+  detail::flat_event_batch batch_;     // taken by the write in flight; store thread only
 
-  // What record() touches, on cache lines of its own: the store's thread writes the members above
-  // and below while the caller records, and a line both threads write bounces between the cores.
+  // Shared: what a hand-off, the listener and the store's thread touch.
   alignas(cache_line) mutable spin_lock mutex_;
-  flat_event_batch pending_;           // recorded, not yet taken by a write
-  std::uint64_t recorded_;
+  detail::flat_event_batch pending_;   // handed off, not yet taken by a write
+  std::uint64_t recorded_;             // the newest version in pending_ or written
   bool writing_ = false;               // a write is submitted and has not completed
   std::optional<failure> failed_;
+  std::optional<boost::asio::any_io_executor> strand_;  // where hand-offs run; set once
 
   alignas(cache_line) std::vector<waiter> waiters_;
   std::atomic<std::uint64_t> durable_;
@@ -198,11 +148,13 @@ struct queue_journal_config {
 
 /// Journals one session's queue into a store. See the file comment.
 ///
-/// Threading: listener() and record() may be called from any thread, one event at a time in version
-/// order (the queue's own thread or strand, as on_change does); they never block on the disk. The
-/// other members may be called from any thread. Flush handlers run on their associated executor, by
-/// default the store's. The store must outlive the journal and every write it started (async_flush
-/// until it completes, then close the store).
+/// Threading: the recorder's events are recorded on the queue's strand (inside its mutations) and
+/// handed off there; hand_off_on() names that strand, and is called before the queue records or
+/// on the strand itself. Without it, each event is handed off at once on the recording thread (one
+/// short lock per event). listener() may be called from any thread, one event at a time in version
+/// order. Nothing here blocks on the disk. The other members may be called from any thread. Flush
+/// handlers run on their associated executor, by default the store's. The store must outlive the
+/// journal and every write it started (async_flush until it completes, then close the store).
 ///
 /// Failure: if an append fails (the disk, a version that does not follow the stored one), the
 /// journal stops: later events are dropped, durable_version() stays where it was, pending and later
@@ -214,32 +166,40 @@ class queue_journal {
   /// session; a recovered session's session_record::version()).
   HANABI_DECL queue_journal(store& s, session_key key, std::uint64_t durable_version, queue_journal_config config = {});
 
-  /// The callable to set as queue_config::on_change. It shares the journal's state, so it stays valid
-  /// even if the journal object is destroyed first.
-  std::function<void(const queue_event&)> listener() const {
-    return [state = state_](const queue_event& e) { state->record(e); };
-  }
+  /// What to set as queue_config::recorder: the fast path (see the file comment). It shares the
+  /// journal's state, so events recorded after the journal object is destroyed are still written.
+  /// Give it to one queue, and do not also use listener().
+  std::shared_ptr<queue_recorder> recorder() const { return state_; }
 
-  /// Records one change event: copies it into the flat batch (the event itself is not kept: it may
-  /// die when the call returns) and, if no write is in flight, asks the store for one. No JSON, no
-  /// disk, no allocation once the batch has grown to its working size.
-  void record(const queue_event& event) const { state_->record(event); }
+  /// Where the recorder's batches are handed off: the executor of the queue's strand (a strand, or
+  /// an io_context run by one thread). Call once, before the queue records or on that strand.
+  void hand_off_on(boost::asio::any_io_executor strand) const { state_->hand_off_on(std::move(strand)); }
+
+  /// The callable to set as queue_config::on_change for a queue with no strand to come back to
+  /// (each event goes into the journal's pending batch under its lock, from any thread). It shares
+  /// the journal's state, so it stays valid even if the journal object is destroyed first.
+  std::function<void(const queue_event&)> listener() const {
+    return [state = state_](const queue_event& e) { state->record_now(e); };
+  }
 
   /// The newest version whose event is committed (never one that is not).
   std::uint64_t durable_version() const noexcept { return state_->durable_version(); }
 
-  /// The newest version recorded (durable or not).
+  /// The newest version handed to the journal (durable or not). A recorder's events count once
+  /// handed off: after the strand's current work, or by async_flush.
   std::uint64_t recorded_version() const { return state_->recorded_version(); }
 
   /// Why the journal stopped, if it did.
   std::optional<failure> failed() const { return state_->failed(); }
 
-  /// Completes once every event recorded before the call is committed, with the durable version.
-  /// Signature `void(error_code, std::uint64_t)`. Errors: the failure that stopped the journal.
+  /// Hands off what the strand recorded (on the strand: at once when called there), then completes
+  /// once every event recorded before the call is committed, with the durable version. Signature
+  /// `void(error_code, std::uint64_t)`. Errors: the failure that stopped the journal.
   template <class Token = boost::asio::deferred_t>
   auto async_flush(Token&& token = {}) {
     return boost::asio::async_initiate<Token, void(error_code, std::uint64_t)>(
-        [state = state_](auto handler) { state->add_waiter(std::move(handler)); }, token);
+        [state = state_](auto handler) { state->flush(detail::queue_journal_state::flush_handler(std::move(handler))); },
+        token);
   }
 
  private:

@@ -1,0 +1,145 @@
+// Definitions of queue/detail/flat_event_batch.hpp: the out-of-line half (lists, rebuilding).
+#pragma once
+
+#include <hanabi/queue/detail/flat_event_batch.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <iterator>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace hanabi::detail {
+
+HANABI_DECL std::array<std::uint32_t, 3> flat_event_batch::list_scalars(const std::vector<std::size_t>& numbers) {
+  if (numbers.size() == 1) return {1, narrow(numbers.front()), 0};
+  for (const auto n : numbers) numbers_.push_back(narrow(n));
+  return {narrow(numbers.size()), 0, 0};
+}
+
+HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
+                                       const queue_change::inserted& c) {
+  for (const auto& item : c.items) items_.push_back(flatten(item));
+  push(version, rng_state, change_index_of<queue_change::inserted>, list_scalars(c.positions));
+}
+
+HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state, queue_change::inserted&& c) {
+  for (auto& item : c.items) items_.push_back(flatten(std::move(item)));
+  push(version, rng_state, change_index_of<queue_change::inserted>, list_scalars(c.positions));
+}
+
+HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
+                                       const queue_change::removed& c) {
+  push(version, rng_state, change_index_of<queue_change::removed>, list_scalars(c.positions));
+}
+
+HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
+                                       const queue_change::reordered& c) {
+  push(version, rng_state, change_index_of<queue_change::reordered>, list_scalars(c.order), c.by_shuffle);
+}
+
+HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
+                                       const queue_event::change_type& change) {
+  std::visit([&](const auto& c) { add(version, rng_state, c); }, change);
+}
+
+HANABI_DECL void flat_event_batch::splice(flat_event_batch& other) {
+  if (empty()) return swap(other);
+  // Item overrides are indexed into their batch's overrides_: shift them past this batch's.
+  const std::size_t shift = overrides_.size();
+  for (auto& item : other.items_)
+    if (item.overrides) *item.overrides += shift;
+  while (capacity_ < count_ + other.count_) grow();
+  std::copy_n(other.events_.get(), other.count_, events_.get() + count_);
+  count_ += other.count_;
+  numbers_.insert(numbers_.end(), other.numbers_.begin(), other.numbers_.end());
+  items_.insert(items_.end(), std::make_move_iterator(other.items_.begin()), std::make_move_iterator(other.items_.end()));
+  overrides_.insert(overrides_.end(), std::make_move_iterator(other.overrides_.begin()),
+                    std::make_move_iterator(other.overrides_.end()));
+  other.clear();
+}
+
+HANABI_DECL void flat_event_batch::grow() {
+  const std::size_t capacity = capacity_ ? 2 * capacity_ : 64;
+  auto events = std::make_unique<flat_event[]>(capacity);
+  std::copy_n(events_.get(), count_, events.get());
+  events_ = std::move(events);
+  capacity_ = capacity;
+}
+
+HANABI_DECL flat_event_batch::flat_item flat_event_batch::flatten(const queue_item& item) {
+  flat_item f{item.track, item.requester, item.start_time, item.end_time, item.added_at, item.id, item.volume, {}};
+  if (!item.filters.is_null() || !item.user_data.is_null()) {
+    f.overrides = overrides_.size();
+    overrides_.emplace_back(item.filters, item.user_data);
+  }
+  return f;
+}
+
+HANABI_DECL flat_event_batch::flat_item flat_event_batch::flatten(queue_item&& item) {
+  flat_item f{std::move(item.track), item.requester, item.start_time, item.end_time, item.added_at, item.id,
+              item.volume, {}};
+  if (!item.filters.is_null() || !item.user_data.is_null()) {
+    f.overrides = overrides_.size();
+    overrides_.emplace_back(std::move(item.filters), std::move(item.user_data));
+  }
+  return f;
+}
+
+HANABI_DECL queue_item flat_event_batch::rebuild(flat_item& f) {
+  queue_item item;
+  item.track = std::move(f.track);
+  item.requester = f.requester;
+  item.start_time = f.start_time;
+  item.end_time = f.end_time;
+  item.volume = f.volume;
+  if (f.overrides) {
+    item.filters = std::move(overrides_[*f.overrides].first);
+    item.user_data = std::move(overrides_[*f.overrides].second);
+  }
+  item.added_at = f.added_at;
+  item.id = f.id;
+  return item;
+}
+
+HANABI_DECL std::vector<queue_event> flat_event_batch::take() {
+  std::vector<queue_event> out;
+  out.reserve(count_);
+  std::size_t numbers = 0, items = 0;
+  for (std::size_t i = 0; i < count_; ++i) out.push_back(rebuild(events_[i], numbers, items));
+  clear();
+  return out;
+}
+
+HANABI_DECL queue_event flat_event_batch::rebuild(const flat_event& f, std::size_t& numbers, std::size_t& items) {
+  const std::size_t s[] = {f.scalars[0], f.scalars[1], f.scalars[2]};
+  const auto take_numbers = [&] {
+    if (s[0] == 1) return std::vector<std::size_t>{s[1]};
+    const auto first = numbers_.begin() + static_cast<std::ptrdiff_t>(numbers);
+    numbers += s[0];
+    return std::vector<std::size_t>(first, first + static_cast<std::ptrdiff_t>(s[0]));
+  };
+  queue_event e{f.version, f.rng_state, {}};
+  switch (f.type) {
+    case change_index_of<queue_change::inserted>: {
+      std::vector<queue_item> rebuilt;
+      rebuilt.reserve(s[0]);
+      for (std::size_t i = 0; i < s[0]; ++i) rebuilt.push_back(rebuild(items_[items + i]));
+      items += s[0];
+      e.change = queue_change::inserted{take_numbers(), std::move(rebuilt)};
+      break;
+    }
+    case change_index_of<queue_change::removed>: e.change = queue_change::removed{take_numbers()}; break;
+    case change_index_of<queue_change::moved>: e.change = queue_change::moved{s[0], s[1], s[2]}; break;
+    case change_index_of<queue_change::swapped>: e.change = queue_change::swapped{s[0], s[1]}; break;
+    case change_index_of<queue_change::reordered>: e.change = queue_change::reordered{take_numbers(), f.flag}; break;
+    case change_index_of<queue_change::cleared>: e.change = queue_change::cleared{f.flag}; break;
+    case change_index_of<queue_change::pointer_moved>: e.change = queue_change::pointer_moved{s[0], f.flag}; break;
+    default: e.change = queue_change::repeat_changed{static_cast<repeat_mode>(s[0])}; break;
+  }
+  return e;
+}
+
+}  // namespace hanabi::detail
