@@ -91,7 +91,7 @@ std::vector<queue_item> make_items(std::size_t n, std::size_t distinct, std::uin
 /// The 100,000-item queue, playing position 1 (so everything else is upcoming).
 const track_queue& base_queue() {
   static const track_queue q = [] {
-    track_queue q(queue_config{42, {}, {}});
+    track_queue q(queue_config{42, {}, {}, {}});
     (void)q.enqueue(make_items(queue_size, queue_size));
     (void)q.start();
     return q;

@@ -66,7 +66,7 @@ TEST_CASE("replaying the events, through JSON, gives an identical queue") {
   recorded rec;
   track_queue q(rec.config());
   exercise(q);
-  track_queue mirror(queue_config{3, {}, {}});  // equal to q before its first event
+  track_queue mirror(queue_config{3, {}, {}, {}});  // equal to q before its first event
   for (const auto& e : rec.events) {
     auto wire = queue_event_from_json(nlohmann::json::parse(to_json_value(e).dump()));
     REQUIRE(wire);

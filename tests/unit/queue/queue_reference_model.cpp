@@ -244,7 +244,7 @@ struct harness {
 
   // The mirror starts equal to the queue (same seed) and then only sees the events.
   explicit harness(std::uint64_t seed)
-      : q(config(seed)), mirror(queue_config{seed, {}, {}}), dice(seed * 7919 + 1), prototypes(all_prototypes()) {
+      : q(config(seed)), mirror(queue_config{seed, {}, {}, {}}), dice(seed * 7919 + 1), prototypes(all_prototypes()) {
     m.rng = detail::queue_rng(seed);
   }
 
