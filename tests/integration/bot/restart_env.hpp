@@ -361,6 +361,15 @@ struct restart_env {
     for (const auto& p : scenario()) check_commands(p);
   }
 
+  /// kill -9 of the parent and both children once the sessions play, then every session is back.
+  void kill_everyone_and_check() {
+    const auto before = start_all();
+    const auto everyone = processes_of(dir);
+    REQUIRE(everyone.size() == 3);
+    for (int pid : everyone) REQUIRE(::kill(pid, SIGKILL) == 0);
+    check_all(before);
+  }
+
   int parent_pid() {
     auto pid = parent->pid("hanabi");
     REQUIRE(pid);

@@ -15,8 +15,8 @@
 namespace restart_redis_test {
 
 using namespace std::chrono_literals;
+namespace fs = std::filesystem;
 using restart_test::has;
-using restart_test::scenario;
 
 /// The test's redis-server, up before the bots and down after them.
 struct redis_backing {
@@ -113,19 +113,15 @@ TEST_CASE_METHOD(redis_restart_env,
 TEST_CASE_METHOD(redis_restart_env,
                  "bot restart on Redis: kill -9 of the parent and both children: every session is back and answers",
                  "[bot][restart][redis]") {
-  const auto before = start_all();
-  const auto everyone = restart_test::processes_of(dir);
-  REQUIRE(everyone.size() == 3);
-  for (int pid : everyone) REQUIRE(::kill(pid, SIGKILL) == 0);
-  check_all(before);
+  kill_everyone_and_check();
 }
 
 TEST_CASE_METHOD(redis_restart_env,
                  "bot claim on Redis: a second child-1 waits while the first lives, and the name is taken over after "
                  "the first's kill -9 once its lease ran out",
                  "[bot][restart][redis]") {
-  for (const auto& p : {scenario()[0], scenario()[1]}) start_session(p);  // the parent busy: child-1 gets the second
-  const auto& on_child = scenario()[1];
+  for (const auto& p : {restart_test::scenario()[0], restart_test::scenario()[1]}) start_session(p);  // the parent busy: child-1 gets the second
+  const auto& on_child = restart_test::scenario()[1];
   REQUIRE(durable(on_child));
   const auto first = child_processes("child-1");
   REQUIRE(first.size() == 1);
@@ -133,7 +129,7 @@ TEST_CASE_METHOD(redis_restart_env,
 
   const auto log = dir / "second-child-1.log";
   const int second = spawn_child("child-1", log);
-  REQUIRE(run_until([&] { return has(restart_redis_test::read_text(log), "is held by another process"); }));
+  REQUIRE(run_until([&] { return restart_test::has(restart_redis_test::read_text(log), "is held by another process"); }));
   // It waits: the first still holds the name and still plays, and the second has not exited.
   CHECK(claim_holder("child-1") == first.front());
   CHECK(::waitpid(second, nullptr, WNOHANG) == 0);

@@ -16,11 +16,7 @@ TEST_CASE_METHOD(restart_env, "bot restart: kill -9 of the parent while three se
 
 TEST_CASE_METHOD(restart_env, "bot restart: kill -9 of the parent and both children: every session is back and answers",
                  "[bot][restart]") {
-  const auto before = start_all();
-  const auto everyone = restart_test::processes_of(dir);
-  REQUIRE(everyone.size() == 3);
-  for (int pid : everyone) REQUIRE(::kill(pid, SIGKILL) == 0);
-  check_all(before);
+  kill_everyone_and_check();
 }
 
 TEST_CASE_METHOD(restart_env, "bot restart: a session whose voice channel was deleted meanwhile is closed and the user told",

@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include "environment.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -57,13 +59,6 @@ std::string edit(const std::string& from, const std::string& to) {
   REQUIRE(at != std::string::npos);
   auto eol = s.find('\n', at);
   return s.replace(at, eol - at, to);
-}
-
-environment env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view k) -> std::optional<std::string> {
-    auto it = vars.find(std::string(k));
-    return it == vars.end() ? std::nullopt : std::optional(it->second);
-  };
 }
 
 }  // namespace

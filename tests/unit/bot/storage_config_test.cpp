@@ -2,6 +2,8 @@
 #include "core/config.hpp"
 #include "core/text_channels.hpp"
 
+#include "environment.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -23,13 +25,6 @@ config_error storage_rejection(const std::string& storage_body) {
   auto r = parse_config(with_storage(storage_body), "/etc/bot/bot.toml");
   REQUIRE_FALSE(r.has_value());
   return r.error();
-}
-
-environment variables(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view k) -> std::optional<std::string> {
-    auto it = vars.find(std::string(k));
-    return it == vars.end() ? std::nullopt : std::optional(it->second);
-  };
 }
 
 }  // namespace
@@ -65,7 +60,7 @@ TEST_CASE("storage config: kind redis reads the server, prefix, database, lease 
   CHECK(c->redis->key_prefix == "music:");
   CHECK(c->redis->claim_lease == std::chrono::seconds{20});
 
-  auto s = resolve_secrets(*c, variables({{"HANABI_TOKEN", "t"}, {"LAVALINK_PASSWORD", "p"}, {"REDIS_PASSWORD", "r3d1s"}}),
+  auto s = resolve_secrets(*c, env_of({{"HANABI_TOKEN", "t"}, {"LAVALINK_PASSWORD", "p"}, {"REDIS_PASSWORD", "r3d1s"}}),
                            "hanabi");
   REQUIRE(s.has_value());
   CHECK(s->store_password.reveal() == "r3d1s");
@@ -87,7 +82,7 @@ TEST_CASE("storage config: Redis defaults, a unix socket, and no password unless
   CHECK(c->redis->key_prefix == "hanabi:");
   CHECK(c->redis->database == 0);
   CHECK(c->redis->claim_lease == std::chrono::seconds{15});
-  auto s = resolve_secrets(*c, variables({{"HANABI_TOKEN", "t"}, {"LAVALINK_PASSWORD", "p"}}), "hanabi");
+  auto s = resolve_secrets(*c, env_of({{"HANABI_TOKEN", "t"}, {"LAVALINK_PASSWORD", "p"}}), "hanabi");
   REQUIRE(s.has_value());
   CHECK(s->store_password.reveal().empty());
 }
@@ -104,7 +99,7 @@ TEST_CASE("storage config: bad storage settings are refused with their key", "[b
 
   auto c = parse_config(with_storage("kind = \"redis\"\npassword_env = \"REDIS_PASSWORD\"\n"), "/etc/bot/bot.toml");
   REQUIRE(c.has_value());
-  auto missing = resolve_secrets(*c, variables({{"HANABI_TOKEN", "t"}, {"LAVALINK_PASSWORD", "p"}}), "hanabi");
+  auto missing = resolve_secrets(*c, env_of({{"HANABI_TOKEN", "t"}, {"LAVALINK_PASSWORD", "p"}}), "hanabi");
   REQUIRE_FALSE(missing.has_value());
   CHECK(missing.error().code == errc::secret_missing);
   CHECK(missing.error().key == "REDIS_PASSWORD");
