@@ -5,6 +5,7 @@
 // voice states) and the fake Lavalink node live here, so they outlive every kill, as Discord and
 // Lavalink do. Each test asserts on the bots' replies and messages, on the SQLite file and on the
 // players at the fake node. No assertion is about elapsed time.
+#include "test_data.hpp"
 #include "core/render.hpp"
 #include "offline/discord_sim.hpp"
 #include "offline/offline_bots.hpp"
@@ -118,7 +119,7 @@ struct restart_env {
     sim.add_bot("child-2", offline_user_id(2));
     auto simulated = sim.listen();
     REQUIRE(simulated);
-    const auto program = (fs::path(HANABI_BINARY_DIR) / "examples" / "bot" / "hanabi-bot").string();
+    const auto program = (hanabi::test::binary_dir() / "examples" / "bot" / "hanabi-bot").string();
     auto written = bot::offline::write_offline_config(
         {.program = program, .dir = dir, .node_port = node_port, .children = 2, .inactivity_timeout = 300s, .rules = {},
          .print = {}, .log = hanabi::logger::none()},
