@@ -1,6 +1,7 @@
 #pragma once
 
 #include <hanabi/detail/node_fsm.hpp>
+#include <hanabi/detail/player_update_scanner.hpp>
 #include <hanabi/detail/url.hpp>
 #include <hanabi/node/node.hpp>
 #include <hanabi/protocol/decoder.hpp>
@@ -184,6 +185,12 @@ struct node_impl {
       log.warn("skipped a {} byte frame (max_frame_size is {})", frame.size, config.max_frame_size);
       return std::nullopt;
     }
+    // Most frames are playerUpdates in the server's own shape: read without the JSON decoder.
+    if (auto update = scan_player_update(frame.text)) {
+      message_visitor{*this}(*update);
+      deliver(protocol::ws_message{std::in_place_type<protocol::player_update>, *update});
+      return std::nullopt;
+    }
     auto msg = decoder.decode<protocol::ws_message>(
         protocol::padded_view::assume_padded(frame.text.data(), frame.text.size()));
     if (!msg) {
@@ -192,11 +199,15 @@ struct node_impl {
       return std::nullopt;
     }
     std::visit(message_visitor{*this}, *msg);
-    for_each_handler([&](node_handlers& h) {
-      if (h.message) h.message(*msg);
-    });
+    deliver(*msg);
     if (auto* r = std::get_if<protocol::ready>(&*msg)) return *r;
     return std::nullopt;
+  }
+
+  void deliver(const protocol::ws_message& msg) {
+    for_each_handler([&](node_handlers& h) {
+      if (h.message) h.message(msg);
+    });
   }
 
   // --- REST helpers ---

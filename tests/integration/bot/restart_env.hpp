@@ -7,6 +7,7 @@
 // test as another process would. No assertion is about elapsed time.
 #pragma once
 
+#include "test_data.hpp"
 #include "core/render.hpp"
 #include "offline/discord_sim.hpp"
 #include "offline/offline_bots.hpp"
@@ -156,7 +157,7 @@ struct restart_env {
     auto simulated = sim.listen();
     REQUIRE(simulated);
     sim_port = simulated->port();
-    const auto program = (fs::path(HANABI_BINARY_DIR) / "examples" / "bot" / "hanabi-bot").string();
+    const auto program = (hanabi::test::binary_dir() / "examples" / "bot" / "hanabi-bot").string();
     auto written = bot::offline::write_offline_config(
         {.program = program, .dir = dir, .node_port = node_port, .children = 2, .inactivity_timeout = 300s, .rules = {},
          .storage = storage_table(), .print = {}, .log = hanabi::logger::none()},

@@ -65,7 +65,7 @@ struct redis_restart_env : redis_backing, restart_test::restart_env {
   /// Starts one more `hanabi-bot --child name` on this bot's config, as an operator would by hand,
   /// its standard error in `log`; it inherits none of this process's descriptors beyond stdin.
   int spawn_child(const std::string& name, const fs::path& log) {
-    const auto program = (fs::path(HANABI_BINARY_DIR) / "examples" / "bot" / "hanabi-bot").string();
+    const auto program = (hanabi::test::binary_dir() / "examples" / "bot" / "hanabi-bot").string();
     const auto config = (dir / "bot.toml").string();
     const auto discord = fmt::format("127.0.0.1:{}", sim_port);
     std::vector<std::string> args{program, "--child", name, "--config", config, "--offline-discord", discord};

@@ -1,3 +1,4 @@
+#include "test_data.hpp"
 #include "core/config.hpp"
 
 #include "environment.hpp"
@@ -260,7 +261,7 @@ TEST_CASE("secrets: the process environment wins over .env", "[bot][config]") {
 }
 
 TEST_CASE("config: the shipped example config and .env example are valid", "[bot][config]") {
-  const auto dir = std::filesystem::path(HANABI_TEST_DATA_DIR) / ".." / ".." / "examples" / "bot";
+  const auto dir = hanabi::test::data_dir() / ".." / ".." / "examples" / "bot";
   auto c = load_config(dir / "bot.example.toml");
   INFO((c ? std::string() : c.error().what()));
   REQUIRE(c.has_value());
