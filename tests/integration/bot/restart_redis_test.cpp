@@ -141,7 +141,7 @@ TEST_CASE_METHOD(redis_restart_env,
   int holder = 0;
   REQUIRE(run_until([&] {
     holder = claim_holder("child-1");
-    if (holder == 0 || holder == first.front()) io.run_for(200ms);
+    if (holder == 0 || holder == first.front()) io.run_for(std::chrono::milliseconds{200});
     return holder != 0 && holder != first.front();
   }));
   const auto now = child_processes("child-1");
