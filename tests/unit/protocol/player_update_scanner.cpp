@@ -97,6 +97,25 @@ TEST_CASE("player_update scanner: number edges are scanned exactly or left to th
   CHECK(protocol::decode<protocol::ws_message>(past_guild).error().code == error::invalid_snowflake);
 }
 
+TEST_CASE("player_update scanner: numbers of every length are scanned exactly up to 18 digits, guild ids up to 19") {
+  // Lengths cross the scanner's eight-byte steps at every offset; a digit string of each length in
+  // each position (time, position, ping, guild id), with and without a sign where JSON allows one.
+  for (std::size_t length = 1; length <= 20; ++length) {
+    std::string number = "9";  // no leading zero, then every digit
+    for (std::size_t i = 1; i < length; ++i) number += static_cast<char>('0' + i % 10);
+    INFO("length " << length);
+    for (const std::string sign : {"", "-"}) {
+      for (const std::string field : {R"("time":1500467109)", R"("position":60000)", R"("ping":50)"}) {
+        const std::string key = field.substr(0, field.find(':') + 1);
+        const auto text = with(server_shape, field, key + sign + number);
+        CHECK(scanned_as_decoded(text) == (length <= 18));
+      }
+    }
+    const auto guild = with(server_shape, "817327181659111454", number);
+    CHECK(scanned_as_decoded(guild) == (length <= 19));
+  }
+}
+
 TEST_CASE("player_update scanner: every deviation from the server's shape is left to the decoder") {
   const std::vector<std::string> deviations = {
       // key order, extra and missing keys, duplicates
