@@ -55,18 +55,15 @@
 #pragma once
 
 #include <hanabi/detail/config.hpp>
+#include <hanabi/detail/job_thread.hpp>
 #include <hanabi/logger.hpp>
 #include <hanabi/secret.hpp>
 #include <hanabi/storage/store.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 namespace hanabi::detail {
 class redis_core;
@@ -116,14 +113,9 @@ class redis_store final : public store {
 
  private:
   HANABI_DECL redis_store(executor_type executor, std::unique_ptr<detail::redis_core> core);
-  HANABI_DECL void run_worker();
 
   std::unique_ptr<detail::redis_core> core_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::unique_ptr<detail::storage_job>> pending_;
-  bool closing_ = false;
-  std::thread worker_;
+  detail::job_thread worker_;
 };
 
 }  // namespace hanabi::storage
