@@ -128,6 +128,8 @@ class redis_store final : public store {
 
 }  // namespace hanabi::storage
 
-#ifdef HANABI_HEADER_ONLY
+// Header-only users who want the Redis store define HANABI_WITH_REDIS and link hiredis; without
+// it, this header still declares the store (open_store.hpp names its config) but compiles none of it.
+#if defined(HANABI_HEADER_ONLY) && defined(HANABI_WITH_REDIS)
 #  include <hanabi/impl/storage_redis.ipp>
 #endif

@@ -1,6 +1,8 @@
 #include "test_data.hpp"
 #include "core/config.hpp"
 
+#include "environment.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -58,13 +60,6 @@ std::string edit(const std::string& from, const std::string& to) {
   REQUIRE(at != std::string::npos);
   auto eol = s.find('\n', at);
   return s.replace(at, eol - at, to);
-}
-
-environment env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view k) -> std::optional<std::string> {
-    auto it = vars.find(std::string(k));
-    return it == vars.end() ? std::nullopt : std::optional(it->second);
-  };
 }
 
 }  // namespace
