@@ -153,4 +153,33 @@ TEST_CASE_METHOD(redis_restart_env,
   ::waitpid(second, nullptr, 0);
 }
 
+TEST_CASE_METHOD(redis_restart_env,
+                 "bot claim on Redis: a child whose lease was taken behind its back stops, and child-1 comes back once "
+                 "the name is free",
+                 "[bot][restart][redis]") {
+  for (const auto& p : {restart_test::scenario()[0], restart_test::scenario()[1]}) start_session(p);
+  const auto& on_child = restart_test::scenario()[1];
+  REQUIRE(durable(on_child));
+  const auto first = child_processes("child-1");
+  REQUIRE(first.size() == 1);
+  REQUIRE(claim_holder("child-1") == first.front());
+
+  // Another holder for a few seconds, as if child-1 had stalled past its lease and been replaced.
+  hanabi::test::raw_redis raw(redis.socket());
+  raw.command({"SET", backend.key_prefix + "bot:claim:child-1", "1@elsewhere#intruder", "PX", "4000"});
+  REQUIRE(run_until([&] {
+    const auto now = child_processes("child-1");
+    if (std::find(now.begin(), now.end(), first.front()) != now.end()) io.run_for(std::chrono::milliseconds{200});
+    return std::find(now.begin(), now.end(), first.front()) == now.end();
+  }));
+  // Respawned by the parent, the next child-1 waits for the name, then recovers the session.
+  REQUIRE(run_until([&] {
+    const int holder = claim_holder("child-1");
+    if (holder <= 1) io.run_for(std::chrono::milliseconds{200});
+    return holder > 1;
+  }));
+  REQUIRE(all_online());
+  check_commands(on_child);
+}
+
 #endif  // HANABI_WITH_REDIS
