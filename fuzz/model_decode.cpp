@@ -7,9 +7,12 @@
 // decodes can be encoded, and encoding is a fixed point after one round trip
 // (decode(encode(x)) encodes to the same text; the first round may normalise,
 // e.g. `data: {}` of an empty load result becomes `data: null`).
+// The node's playerUpdate fast path (detail/player_update_scanner.hpp): whatever it accepts, the
+// decoder decodes to the same playerUpdate.
 // Frames: parsing never crashes; the bytes cut in two pieces (where the first byte
 // says) give the same events, or the same error, as in one piece; no message over
 // the maximum is delivered unless as oversized.
+#include <hanabi/detail/player_update_scanner.hpp>
 #include <hanabi/protocol/decoder.hpp>
 #include <hanabi/protocol/encode.hpp>
 #include <hanabi/transport/detail/ws_frame_parser.hpp>
@@ -85,6 +88,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::copy(input.begin(), input.end(), padded.begin());
 
   exercise<ws_message>(dec, input, padded);
+  if (auto fast = hanabi::detail::scan_player_update(input)) {
+    auto generic = dec.decode<ws_message>(input);
+    check(generic && std::holds_alternative<player_update>(*generic) && std::get<player_update>(*generic) == *fast);
+  }
   exercise<load_result>(dec, input, padded);
   exercise<track>(dec, input, padded);
   exercise<std::vector<track>>(dec, input, padded);

@@ -12,7 +12,7 @@ add_library(hanabi_bot_core STATIC
   ${hanabi_bot_dir}/core/requests.cpp ${hanabi_bot_dir}/core/local_sessions.cpp ${hanabi_bot_dir}/core/router.cpp
   ${hanabi_bot_dir}/core/router_library.cpp ${hanabi_bot_dir}/core/now_playing.cpp ${hanabi_bot_dir}/core/search.cpp
   ${hanabi_bot_dir}/core/playlists.cpp
-  ${hanabi_bot_dir}/core/bot_nodes.cpp ${hanabi_bot_dir}/core/text_channels.cpp
+  ${hanabi_bot_dir}/core/bot_nodes.cpp ${hanabi_bot_dir}/core/text_channels.cpp ${hanabi_bot_dir}/core/instance_claim.cpp
   ${hanabi_bot_dir}/core/parent_bot.cpp ${hanabi_bot_dir}/core/child_bot.cpp
   ${hanabi_bot_dir}/offline/script.cpp
   ${hanabi_bot_dir}/offline/offline_gateway.cpp ${hanabi_bot_dir}/offline/script_runner.cpp
@@ -21,3 +21,8 @@ add_library(hanabi_bot_core STATIC
   ${hanabi_bot_dir}/offline/offline_bots.cpp)
 target_include_directories(hanabi_bot_core PUBLIC ${hanabi_bot_dir} ${HANABI_TOMLPP_INCLUDE})
 target_link_libraries(hanabi_bot_core PUBLIC hanabi::hanabi PRIVATE SQLite::SQLite3 hanabi_project_options)
+# With the Redis store built (hiredis found), the bot can keep everything on a Redis server
+# ([storage] kind = "redis"); linking it defines HANABI_WITH_REDIS for the core and its users.
+if(TARGET hanabi_redis)
+  target_link_libraries(hanabi_bot_core PUBLIC hanabi::redis)
+endif()

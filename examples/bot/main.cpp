@@ -16,6 +16,7 @@
 // Exit codes: 0 success, 1 runtime failure, 2 bad config (or a missing secret), 3 bad command
 // line (or a child refused by its parent), 4 an offline script had lines that did not run.
 #include "core/child_bot.hpp"
+#include "core/instance_claim.hpp"
 #include "core/config.hpp"
 #include "core/parent_bot.hpp"
 #include "offline/offline_bots.hpp"
@@ -77,6 +78,10 @@ constexpr const char* usage = R"(usage:
         @child-1 button:np_skip user:11
         wait 2s
   hanabi-bot --help | --version
+
+The store ([storage] of FILE) is a SQLite file by default (path = "hanabi.db"), or a Redis server
+for bots on several hosts (kind = "redis", host/port or unix_socket, password_env, key_prefix,
+claim_lease); see bot.example.toml.
 
 exit codes: 0 ok, 1 runtime failure, 2 bad config or missing secret, 3 bad command line or a
             child refused by its parent, 4 an offline script had lines that did not run
@@ -276,13 +281,18 @@ int run_child(const options& o) {
   const std::string& name = *o.child;
   if (name == l->config.parent.name)
     return fmt::print(stderr, "hanabi-bot: {} is the parent: run it with --config alone\n", name), bad_usage;
-  // An older process of this child may still play (its parent died and was restarted): wait for it.
-  auto claim = bot::instance_claim::wait(l->config.storage_path, name);
-  if (!claim) return fmt::print(stderr, "hanabi-bot: {}\n", claim.error().what()), runtime_failure;
   asio::io_context io(1);
   const hanabi::logger log{hanabi::log_level::warn, {}, name};
   std::unique_ptr<bot::gateway> gw;
   std::unique_ptr<bot::child_bot> child;
+  // An older process of this child may still play (its parent died and was restarted): wait for
+  // it. A Redis lease lost meanwhile means another process may take the name: this one stops.
+  auto claim = bot::instance_claim::wait(l->config, l->secrets, name, log, [&] {
+    asio::post(io, [&] {
+      if (child) child->stop();
+    });
+  });
+  if (!claim) return fmt::print(stderr, "hanabi-bot: {}\n", claim.error().what()), runtime_failure;
   auto ready = [&] {
     child = std::make_unique<bot::child_bot>(
         io, *gw, bot::child_bot_options{.config = l->config, .secrets = l->secrets, .name = name, .search_prefix = "ytsearch:", .log = log});

@@ -8,6 +8,7 @@
 namespace hanabi::test {
 
 std::filesystem::path data_dir() { return HANABI_TEST_DATA_DIR; }
+std::filesystem::path binary_dir() { return HANABI_BINARY_DIR; }
 
 std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

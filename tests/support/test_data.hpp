@@ -10,6 +10,8 @@ namespace hanabi::test {
 
 /// tests/data
 std::filesystem::path data_dir();
+/// The build tree's top directory (where the programs the tests start are built).
+std::filesystem::path binary_dir();
 /// The bytes of tests/data/lavalink-v4/<name>; fails the test if the file is missing.
 std::string fixture(const std::string& name);
 /// Every file name in tests/data/lavalink-v4 ending in .json, sorted.

@@ -5,11 +5,15 @@
 //   hanabi-session-child --parent HOST:PORT --token T --name N --bot-id ID
 //                        --node URL --password P
 //                        [--search-prefix ytsearch:] [--passthrough PREFIX]...
-//                        [--store PATH] [--orphan-grace MS] [--keep-playing]
+//                        [--store PATH|redis://HOST:PORT|redis+unix://SOCKET] [--store-prefix P]
+//                        [--orphan-grace MS] [--keep-playing]
 //                        [--state-event-interval-ms MS]   (session_host_config::state_event_interval)
 //
 // --store keeps the child's sessions across a crash (docs/STORAGE.md, Recovery): every session it
-// creates is persisted into that SQLite file under its --name; at start it loads the requesters'
+// creates is persisted into that store under its --name: a SQLite file (PATH), or a Redis server
+// (TCP or unix socket; keys under --store-prefix, default "hanabi:"; AUTH with the password in the
+// environment variable HANABI_STORE_PASSWORD when it is set; a build without hanabi::redis refuses
+// it at start). At start it loads the requesters'
 // remembered volumes (volume_memory: every session of the child recalls them and remembers new
 // ones there), resumes its stored Lavalink session and recovers its stored sessions BEFORE it
 // registers, so the parent's `sessions` request finds them and the parent re-adopts them. Without
@@ -30,7 +34,7 @@
 #include <hanabi/session/recovery.hpp>
 #include <hanabi/session/session_host.hpp>
 #include <hanabi/session/supervisor.hpp>
-#include <hanabi/storage/sqlite_store.hpp>
+#include <hanabi/storage/open_store.hpp>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -42,6 +46,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -66,6 +71,7 @@ struct options {
   std::string search_prefix = "ytsearch:";
   std::vector<std::string> passthrough;
   std::string store;
+  std::string store_prefix = storage::redis_store_config{}.key_prefix;
   orphan_policy orphan{};
   std::chrono::milliseconds state_event_interval = session_host_config{}.state_event_interval;
 };
@@ -74,7 +80,8 @@ int usage() {
   fmt::print(stderr,
              "usage: hanabi-session-child --parent HOST:PORT --token T --name N --bot-id ID --node URL --password P\n"
              "                            [--search-prefix PREFIX] [--passthrough PREFIX]...\n"
-             "                            [--store PATH] [--orphan-grace MS] [--keep-playing]\n"
+             "                            [--store PATH|redis://HOST:PORT|redis+unix://SOCKET] [--store-prefix P]\n"
+             "                            [--orphan-grace MS] [--keep-playing]\n"
              "                            [--state-event-interval-ms MS]\n");
   return 2;
 }
@@ -126,6 +133,8 @@ std::optional<options> parse(int argc, char** argv) {
       o.passthrough.push_back(value);
     } else if (key == "--store") {
       o.store = value;
+    } else if (key == "--store-prefix") {
+      o.store_prefix = value;
     } else if (key == "--orphan-grace") {
       if (!parse_ms(value, o.orphan.grace)) return std::nullopt;
     } else if (key == "--state-event-interval-ms") {
@@ -138,6 +147,31 @@ std::optional<options> parse(int argc, char** argv) {
   return o;
 }
 
+/// The store --store names: redis://HOST:PORT, redis+unix://SOCKET, or else a SQLite file.
+std::optional<storage::store_config> store_config_of(const options& o, const logger& log) {
+  constexpr std::string_view tcp = "redis://", unix_socket = "redis+unix://";
+  const std::string_view where = o.store;
+  if (!where.starts_with(tcp) && !where.starts_with(unix_socket)) {
+    storage::sqlite_store_config sqlite;
+    sqlite.path = o.store;
+    sqlite.log = log.with_prefix("store");
+    return sqlite;
+  }
+  storage::redis_store_config redis;
+  if (where.starts_with(unix_socket)) {
+    redis.unix_socket = std::string(where.substr(unix_socket.size()));
+  } else {
+    options endpoint;
+    if (!parse_parent(where.substr(tcp.size()), endpoint)) return std::nullopt;
+    redis.host = endpoint.parent_host;
+    redis.port = endpoint.parent_port;
+  }
+  if (const char* password = std::getenv("HANABI_STORE_PASSWORD")) redis.password = secret{password};
+  redis.key_prefix = o.store_prefix;
+  redis.log = log.with_prefix("store");
+  return redis;
+}
+
 /// The sessions of this bot and Discord's side of their voice connections. Lives on the pool's strand.
 class child_bot {
  public:
@@ -147,10 +181,12 @@ class child_bot {
   /// Opens the store (when there is one); false, with a log line, when it cannot be opened.
   bool open_store() {
     if (options_.store.empty()) return true;
-    storage::sqlite_store_config sc;
-    sc.path = options_.store;
-    sc.log = log_.with_prefix("store");
-    auto opened = storage::sqlite_store::open(io_.get_executor(), sc);
+    auto config = store_config_of(options_, log_);
+    if (!config) {
+      log_.error("--store {} is not HOST:PORT after redis://", options_.store);
+      return false;
+    }
+    auto opened = storage::open_store(io_.get_executor(), std::move(*config));
     if (!opened) {
       log_.error("cannot open the store {}: {}", options_.store, opened.error().what());
       return false;
@@ -210,7 +246,7 @@ class child_bot {
       auto grace = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(200));
       grace->async_wait([this, grace](error_code) {
         if (lavalink_) lavalink_->cancel();
-        if (store_) store_->close();
+        if (store_) storage::close_store(*store_);
         io_.stop();
       });
     });
@@ -327,7 +363,7 @@ class child_bot {
   options options_;
   logger log_;
   node_pool pool_;
-  std::unique_ptr<storage::sqlite_store> store_;
+  std::unique_ptr<storage::store> store_;
   std::shared_ptr<volume_memory> volumes_;  // with a store: loaded at start, shared by every session
   diagnostics load_diag_;
   std::shared_ptr<node> lavalink_;

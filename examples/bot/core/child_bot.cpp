@@ -6,37 +6,10 @@
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <utility>
 
 namespace bot {
-
-hanabi::result<instance_claim> instance_claim::wait(const std::filesystem::path& store_file, const std::string& name) {
-  const auto path = store_file.string() + "." + name + ".lock";
-  auto failed = [&](const char* what) {
-    return hanabi::failure{hanabi::error::storage_failure,
-                           hanabi::diagnostics{fmt::format("{} cannot be {}: {}", path, what, std::strerror(errno))}};
-  };
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return failed("opened");
-  while (::flock(fd, LOCK_EX) != 0)
-    if (errno != EINTR) {
-      auto f = failed("locked");
-      ::close(fd);
-      return f;
-    }
-  return instance_claim(fd);
-}
-
-instance_claim::~instance_claim() {
-  if (fd_ >= 0) ::close(fd_);
-}
 
 namespace {
 
@@ -64,18 +37,18 @@ void child_bot::start(std::function<void(child_end)> ended) {
 }
 
 void child_bot::open_store() {
-  auto opened = open_bot_store(io_.get_executor(), options_.config.storage_path, options_.log);
+  auto opened = open_bot_store(io_.get_executor(), options_.config, options_.secrets, options_.log);
   if (!opened) {
     options_.log.error("{}", opened.error().what());
     return finish(child_end::failed);
   }
   store_ = std::move(*opened);
-  auto channels = text_channels::open(options_.config.storage_path, options_.name);
+  auto channels = open_text_channels(options_.config, options_.secrets, options_.name);
   if (!channels) {
     options_.log.error("{}", channels.error().what());
     return finish(child_end::failed);
   }
-  channels_.emplace(std::move(*channels));
+  channels_ = std::move(*channels);
   const auto self = gateway_.self();
   nodes_ = std::make_unique<bot_nodes>(io_, node_configs(options_.config, options_.secrets, options_.name, self, options_.log),
                                        options_.log, store_.get());

@@ -3,8 +3,8 @@
 // Discord through its own gateway.
 //
 // start() brings it up in this order, so that the parent never sees a child that cannot play:
-//  1. the SQLite store (the configured path, shared with the other bots: rows are per bot name)
-//     and the nodes, resuming this bot's stored Lavalink sessions;
+//  1. the store (the configured SQLite file or Redis server, shared with the other bots: rows
+//     and keys are per bot name) and the nodes, resuming this bot's stored Lavalink sessions;
 //  2. once a node accepts players, local_sessions::recover: the remembered volumes, then the
 //     sessions this bot held when it died come back (queue, position, volume...), rejoin voice, and post their now-playing
 //     message again where they did (text_channels); one that cannot come back is reported there;
@@ -32,11 +32,10 @@
 #include <hanabi/session/session_host.hpp>
 #include <hanabi/session/session_manager.hpp>
 #include <hanabi/session/supervisor.hpp>
-#include <hanabi/storage/sqlite_store.hpp>
+#include <hanabi/storage/store.hpp>
 
 #include <boost/asio/io_context.hpp>
 
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -53,26 +52,6 @@ struct child_bot_options {
   /// Prepended to a play query that is not a URL.
   std::string search_prefix = "ytsearch:";
   hanabi::logger log = hanabi::logger::none();
-};
-
-/// One process's claim on child `name` of a SQLite file: while it is held, another process asking
-/// for it waits. Why: a parent restarted while its old children still play (orphans within their
-/// grace, adopted again by the new parent as they redial) spawns them again; the new one must not
-/// recover the sessions the old one still holds, so it waits for the old one to leave (its grace
-/// ran out, or it died), then recovers what it left. The kernel releases the claim (an flock on
-/// "<file>.<name>.lock") however the process ends.
-class instance_claim {
- public:
-  /// Blocks until the claim is free, then holds it. Errors: storage_failure when the lock file
-  /// cannot be opened.
-  static hanabi::result<instance_claim> wait(const std::filesystem::path& store_file, const std::string& name);
-  instance_claim(instance_claim&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  instance_claim& operator=(instance_claim&&) = delete;
-  ~instance_claim();
-
- private:
-  explicit instance_claim(int fd) : fd_(fd) {}
-  int fd_;
 };
 
 /// How a child ended (its process exit code).
@@ -103,8 +82,8 @@ class child_bot {
   boost::asio::io_context& io_;
   gateway& gateway_;
   child_bot_options options_;
-  std::unique_ptr<hanabi::storage::sqlite_store> store_;
-  std::optional<text_channels> channels_;
+  std::unique_ptr<hanabi::storage::store> store_;
+  std::unique_ptr<text_channels> channels_;
   std::unique_ptr<bot_nodes> nodes_;
   std::unique_ptr<local_sessions> local_;
   // Only its routing of button presses and its now-playing messages are used: a child gets no

@@ -2,6 +2,8 @@
 
 #include "args.hpp"
 
+#include <hanabi/storage/open_store.hpp>
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -192,6 +194,41 @@ node_entry read_node(table_reader& r) {
   return n;
 }
 
+redis_entry read_redis(table_reader& r) {
+  redis_entry e;
+  e.host = r.optional_string("host").value_or(e.host);
+  e.port = static_cast<std::uint16_t>(r.optional_integer("port", 1, 65535).value_or(e.port));
+  e.unix_socket = r.optional_string("unix_socket").value_or("");
+  if (r.find("password_env")) e.password_env = r.env("password_env");
+  e.database = static_cast<int>(r.optional_integer("database", 0, 65535).value_or(0));
+  e.key_prefix = r.optional_string("key_prefix").value_or(e.key_prefix);
+  if (e.key_prefix.empty())
+    reject(errc::config_invalid_value, r.where(*r.find("key_prefix")), r.key("key_prefix"),
+           "must not be empty: it keeps this bot's keys apart from everything else on the server");
+  e.claim_lease = std::chrono::seconds(r.optional_integer("claim_lease", 3, 3600).value_or(e.claim_lease.count()));
+  return e;
+}
+
+// [storage]: kind = "sqlite" (the default: `path`) or "redis" (a server: see redis_entry).
+void read_storage(table_reader& r, bot_config& c) {
+  const auto kind = r.optional_string("kind").value_or("sqlite");
+  if (kind == "redis") {
+    if (!hanabi::storage::redis_store_built)
+      reject(errc::config_unsupported, r.where(*r.find("kind")), r.key("kind"),
+             "\"redis\" needs a hanabi-bot built with the Redis store (libhiredis-dev installed at build time)");
+    if (const toml::node* p = r.find("path"))
+      reject(errc::config_invalid_value, r.where(*p), r.key("path"), "is the SQLite file: it goes with kind = \"sqlite\"");
+    c.redis = read_redis(r);
+    return;
+  }
+  if (kind != "sqlite")
+    reject(errc::config_invalid_value, r.where(*r.find("kind")), r.key("kind"), "must be \"sqlite\" or \"redis\"");
+  if (auto p = r.optional_string("path")) {
+    if (p->empty()) reject(errc::config_invalid_value, r.where(*r.find("path")), r.key("path"), "must not be empty");
+    c.storage_path = *p;
+  }
+}
+
 bot_config read_config(const toml::table& root, const std::filesystem::path& path) {
   const std::string file = path.string();
   reject_secrets(root, "", file);
@@ -225,10 +262,7 @@ bot_config read_config(const toml::table& root, const std::filesystem::path& pat
 
   if (const toml::table* s = top.optional_table("storage")) {
     table_reader r(*s, "storage", file);
-    if (auto p = r.optional_string("path")) {
-      if (p->empty()) reject(errc::config_invalid_value, r.where(*r.find("path")), r.key("path"), "must not be empty");
-      c.storage_path = *p;
-    }
+    read_storage(r, c);
     r.finish();
   }
   if (c.storage_path.is_relative()) c.storage_path = path.parent_path() / c.storage_path;
@@ -403,6 +437,8 @@ config_result<secrets> resolve_secrets(const bot_config& config, const environme
     for (const auto& node : config.nodes)
       out.node_passwords[node.name] = read(node.password_env, fmt::format("the password of node `{}`", node.name));
     if (!config.control.secret_env.variable.empty()) out.control = read(config.control.secret_env, "the control-link secret");
+    if (config.redis && !config.redis->password_env.variable.empty())
+      out.store_password = read(config.redis->password_env, "the Redis server's password");
     return out;
   });
 }

@@ -87,6 +87,24 @@ struct control_entry {
   std::chrono::seconds orphan_grace{30};
 };
 
+/// A Redis server holding what the bot keeps, instead of the SQLite file (`[storage] kind =
+/// "redis"`): for bots whose processes run on several hosts. Every process naming the same server
+/// and key prefix shares the playlists, volumes and sessions; the text channels and the
+/// one-process-per-bot-name claim live under the prefix too (see text_channels.hpp, instance_claim.hpp).
+struct redis_entry {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 6379;
+  /// A unix socket path; when set, it is used instead of host and port.
+  std::string unix_socket;
+  /// The variable holding the server's password; empty: no AUTH.
+  env_ref password_env;
+  int database = 0;
+  /// Prepended to every key: several bots (or several deployments) can share one server.
+  std::string key_prefix = "hanabi:";
+  /// How long a child's claim on its name outlives a process that died without releasing it.
+  std::chrono::seconds claim_lease{15};
+};
+
 struct bot_config {
   std::filesystem::path file;      ///< The config file itself.
   std::filesystem::path env_file;  ///< `.env` next to it (it need not exist).
@@ -94,7 +112,10 @@ struct bot_config {
   std::optional<hanabi::user_id> owner;  ///< May pick the bot in /connect.
   std::vector<bot_account> children;
   std::vector<node_entry> nodes;
-  std::filesystem::path storage_path = "hanabi.db";  ///< Relative paths are relative to the config file.
+  /// The SQLite file (`[storage] kind = "sqlite"`, the default). Relative paths are relative to the config file.
+  std::filesystem::path storage_path = "hanabi.db";
+  /// Set when `[storage] kind = "redis"`: the store is that server, and storage_path is unused.
+  std::optional<redis_entry> redis;
   control_entry control;
   /// A session that plays nothing this long is disconnected; zero = never.
   std::chrono::milliseconds inactivity_timeout{std::chrono::seconds{300}};  ///< Whole seconds in the file.
@@ -108,7 +129,8 @@ struct bot_config {
 };
 
 /// Reads and validates `path`. Errors: config_unreadable, config_syntax, config_missing_key,
-/// config_wrong_type, config_invalid_value, config_unknown_key, secret_in_config.
+/// config_wrong_type, config_invalid_value, config_unknown_key, secret_in_config, and
+/// config_unsupported (`storage.kind = "redis"` in a build without the Redis store).
 config_result<bot_config> load_config(const std::filesystem::path& path);
 /// The same, from text; `file` only names it in messages and anchors relative paths.
 config_result<bot_config> parse_config(std::string_view toml, const std::filesystem::path& file);
@@ -131,10 +153,11 @@ struct secrets {
   hanabi::secret token;
   std::map<std::string, hanabi::secret> node_passwords;  ///< By node name.
   hanabi::secret control;  ///< Empty when the config has no [control] table (no children).
+  hanabi::secret store_password;  ///< The Redis server's; empty without `storage.password_env`.
 };
 
 /// Reads from `env` the secrets the process running `bot` (the parent or a child) needs: that
-/// bot's token, every node password and the control secret. Errors: secret_missing, pointing at
+/// bot's token, every node password, the control secret and the Redis password if one is named. Errors: secret_missing, pointing at
 /// the `*_env` key; config_invalid_value when no bot has that name.
 config_result<secrets> resolve_secrets(const bot_config& config, const environment& env, std::string_view bot);
 

@@ -30,6 +30,7 @@ class category final : public boost::system::error_category {
       case errc::secret_in_config: return "secrets are never read from the config file";
       case errc::secret_missing: return "the environment variable holding a secret is not set";
       case errc::env_syntax: return "the .env line is not KEY=VALUE";
+      case errc::config_unsupported: return "this build cannot honour the setting";
       case errc::script_syntax: return "the script line does not tokenize";
       case errc::script_unknown_directive: return "the script line is not a command, a bot or a directive";
       case errc::script_bad_context: return "a context key of the script line has a bad value";

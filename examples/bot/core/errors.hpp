@@ -63,6 +63,8 @@ enum class errc : int {
   secret_missing,
   /// A .env line is not KEY=VALUE.
   env_syntax,
+  /// A setting this build cannot honour: `storage.kind = "redis"` in a hanabi-bot built without hiredis.
+  config_unsupported,
 
   // --- Offline scripts (3xx) ---
   /// A script line does not tokenize (unterminated quote, option without a name...).

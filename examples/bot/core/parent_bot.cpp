@@ -22,10 +22,10 @@ std::vector<hanabi::node_config> nodes_of(const parent_bot_options& o, hanabi::u
   return node_configs(o.config, o.secrets, o.config.parent.name, self, o.log);
 }
 
-// The config's SQLite file, unless the application gave a store.
-std::unique_ptr<hanabi::storage::sqlite_store> open_store(boost::asio::io_context& io, const parent_bot_options& o) {
+// The config's store, unless the application gave one.
+std::unique_ptr<hanabi::storage::store> open_store(boost::asio::io_context& io, const parent_bot_options& o) {
   if (o.store) return nullptr;
-  auto opened = open_bot_store(io.get_executor(), o.config.storage_path, o.log);
+  auto opened = open_bot_store(io.get_executor(), o.config, o.secrets, o.log);
   if (!opened) {
     o.log.error("{}", opened.error().what());
     return nullptr;
@@ -33,13 +33,13 @@ std::unique_ptr<hanabi::storage::sqlite_store> open_store(boost::asio::io_contex
   return std::move(*opened);
 }
 
-// Where the parent's sessions post, kept in its SQLite file; none with an application's store.
-std::optional<text_channels> open_channels(const parent_bot_options& o, bool own_store) {
-  if (!own_store) return std::nullopt;
-  auto opened = text_channels::open(o.config.storage_path, o.config.parent.name);
+// Where the parent's sessions post, kept beside its store; none with an application's store.
+std::unique_ptr<text_channels> open_channels(const parent_bot_options& o, bool own_store) {
+  if (!own_store) return nullptr;
+  auto opened = open_text_channels(o.config, o.secrets, o.config.parent.name);
   if (!opened) {
     o.log.error("{}", opened.error().what());
-    return std::nullopt;
+    return nullptr;
   }
   return std::move(*opened);
 }
@@ -130,7 +130,7 @@ void parent_bot::end_own_sessions() {
   close_own_sessions();
   manager_.stop();
   nodes_.stop();
-  if (own_store_) own_store_->close();
+  if (own_store_) hanabi::storage::close_store(*own_store_);
 }
 
 router_config parent_bot::routing() {

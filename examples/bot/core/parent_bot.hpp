@@ -37,7 +37,7 @@
 #include <hanabi/logger.hpp>
 #include <hanabi/session/session_manager.hpp>
 #include <hanabi/session/supervisor.hpp>
-#include <hanabi/storage/sqlite_store.hpp>
+#include <hanabi/storage/store.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -59,8 +59,8 @@ struct parent_bot_options {
   std::function<hanabi::child_program(const std::string& name)> child_program{};
   /// The Lavalink nodes; empty: those of the config (node_configs()).
   std::vector<hanabi::node_config> nodes{};
-  /// Saved playlists (/playlist, /enqueue); it must outlive the parent. Null: the config's SQLite
-  /// file, opened by the parent.
+  /// Saved playlists (/playlist, /enqueue); it must outlive the parent. Null: the config's store
+  /// (its SQLite file or Redis server), opened by the parent, with the text channels beside it.
   hanabi::storage::store* store = nullptr;
   /// Prepended to a play query that is not a URL.
   std::string search_prefix = "ytsearch:";
@@ -73,7 +73,7 @@ struct parent_bot_options {
 
 class parent_bot {
  public:
-  /// Throws nothing; a SQLite file that cannot be opened leaves the parent without playlists
+  /// Throws nothing; a store that cannot be opened leaves the parent without playlists
   /// (the commands say so) nor persistence, and is logged. Starts the nodes; the bot's own voice
   /// updates are routed from now on, commands only after start().
   parent_bot(boost::asio::io_context& io, gateway& gw, parent_bot_options options);
@@ -119,8 +119,8 @@ class parent_bot {
   boost::asio::io_context& io_;
   gateway& gateway_;
   parent_bot_options options_;
-  std::unique_ptr<hanabi::storage::sqlite_store> own_store_;  // when options_.store is null
-  std::optional<text_channels> channels_;  // with own_store_: where each session posts
+  std::unique_ptr<hanabi::storage::store> own_store_;  // when options_.store is null
+  std::unique_ptr<text_channels> channels_;            // with own_store_: where each session posts
   bot_nodes nodes_;
   local_sessions local_;
   hanabi::session_manager manager_;

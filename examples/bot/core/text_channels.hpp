@@ -1,59 +1,59 @@
-// The bot's SQLite file. Where each of a bot's sessions posts its messages: the text channel of the command that created
-// it, kept in the bot's SQLite file (table bot_text_channels) so that a bot restarted after a
+// What the bot keeps beside hanabi's store, opened from the config's [storage]: the store itself
+// (a SQLite file by default, or a Redis server), and where each of a bot's sessions posts its
+// messages: the text channel of the command that created it, kept so that a bot restarted after a
 // crash posts its recovered sessions' now-playing messages where they were. hanabi's store keeps
-// the sessions themselves; this is the one thing about them only the bot knows.
+// the sessions themselves; the text channel is the one thing about them only the bot knows, so it
+// lives beside them, in the same backend:
+//   * SQLite: the table bot_text_channels (bot, voice, text) in the same file. Every process may
+//     share the file: rows are keyed by bot name, and SQLite's busy timeout waits for another
+//     process's lock.
+//   * Redis: one hash per bot, `<key_prefix>bot:text_channels:<bot>`, voice id -> text id, on a
+//     connection of its own.
 //
-// Every process (parent and children) may share the file: rows are keyed by bot name, and SQLite's
-// busy timeout waits for another process's lock.
-//
-// Threading: not thread-safe; each call runs a short statement on the calling thread.
+// Threading: not thread-safe; each call runs one short statement or command on the calling thread
+// (as the bot's other calls do on its gateway's thread).
 #pragma once
 
+#include "config.hpp"
 #include "errors.hpp"
 
 #include <hanabi/diagnostics.hpp>
 #include <hanabi/ids.hpp>
 #include <hanabi/logger.hpp>
-#include <hanabi/storage/sqlite_store.hpp>
+#include <hanabi/storage/open_store.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 
-struct sqlite3;
-
 namespace bot {
 
-/// Opens hanabi's store on the bot's SQLite file (`config.storage_path`: playlists, volumes, the
-/// sessions of every bot process). Errors: those of sqlite_store::open.
-hanabi::result<std::unique_ptr<hanabi::storage::sqlite_store>> open_bot_store(boost::asio::any_io_executor ex,
-                                                                              const std::filesystem::path& file,
-                                                                              const hanabi::logger& log);
+/// The store the config names, as hanabi::storage::open_store takes it (the SQLite file, or the
+/// Redis server with its password from `s`).
+hanabi::storage::store_config store_config_of(const bot_config& c, const secrets& s, const hanabi::logger& log);
+
+/// Opens hanabi's store as the config says: playlists, volumes, the sessions of every bot process.
+/// Errors: those of hanabi::storage::open_store.
+hanabi::result<std::unique_ptr<hanabi::storage::store>> open_bot_store(boost::asio::any_io_executor ex, const bot_config& c,
+                                                                       const secrets& s, const hanabi::logger& log);
 
 class text_channels {
  public:
-  /// Opens (creating when missing) the table in `file` for `bot`. Errors: storage_failure with
-  /// SQLite's sentence.
-  static hanabi::result<text_channels> open(const std::filesystem::path& file, std::string bot);
+  virtual ~text_channels() = default;
 
   /// The session in `voice` posts in `text`.
-  hanabi::result<void> remember(hanabi::channel_id voice, hanabi::channel_id text);
-  /// Where the session in `voice` posts; empty when unknown.
-  std::optional<hanabi::channel_id> find(hanabi::channel_id voice) const;
+  virtual hanabi::result<void> remember(hanabi::channel_id voice, hanabi::channel_id text) = 0;
+  /// Where the session in `voice` posts; empty when unknown (or the backend cannot be read).
+  virtual std::optional<hanabi::channel_id> find(hanabi::channel_id voice) = 0;
   /// The session in `voice` is over.
-  void forget(hanabi::channel_id voice);
-
- private:
-  struct closer {
-    void operator()(sqlite3* db) const noexcept;
-  };
-  text_channels(std::unique_ptr<sqlite3, closer> db, std::string bot) : db_(std::move(db)), bot_(std::move(bot)) {}
-
-  std::unique_ptr<sqlite3, closer> db_;
-  std::string bot_;
+  virtual void forget(hanabi::channel_id voice) = 0;
 };
+
+/// Opens `bot`'s text channels beside the configured store (see the file comment). Errors:
+/// storage_failure with SQLite's sentence (the table cannot be created); for Redis, those of
+/// connecting (storage_unavailable, storage_failure).
+hanabi::result<std::unique_ptr<text_channels>> open_text_channels(const bot_config& c, const secrets& s, std::string bot);
 
 }  // namespace bot

@@ -24,7 +24,7 @@ std::string config_text(const offline_bots_options& o, unsigned short control_po
     t += fmt::format("\n[[children]]\nname = \"{}\"\ntoken_env = \"HANABI_OFFLINE_TOKEN\"\n", child_name(i));
   t += fmt::format("\n[[nodes]]\nname = \"fake\"\nhost = \"127.0.0.1\"\nport = {}\npassword_env = \"HANABI_OFFLINE_NODE_PASSWORD\"\n",
                    o.node_port);
-  t += "\n[storage]\npath = \"hanabi.db\"\n";
+  t += "\n[storage]\n" + o.storage;
   t += fmt::format("\n[control]\naddress = \"127.0.0.1\"\nport = {}\nsecret_env = \"HANABI_OFFLINE_SECRET\"\n", control_port);
   t += fmt::format("\n[behaviour]\ninactivity_timeout = {}\n", o.inactivity_timeout.count());
   if (o.rules.dj_role) t += fmt::format("dj_role = \"{}\"\n", *o.rules.dj_role);

@@ -45,13 +45,16 @@ struct offline_bots_options {
   /// A session with nothing playing this long leaves (whole seconds, as in the config).
   std::chrono::seconds inactivity_timeout{300};
   permissions rules{};
+  /// The body of the config's [storage] table: the SQLite file hanabi.db in `dir` by default, or
+  /// e.g. `kind = "redis"` and `unix_socket = "..."` for a Redis server.
+  std::string storage = "path = \"hanabi.db\"\n";
   /// Receives each printed block of every bot (default: standard output).
   std::function<void(std::string_view)> print{};
   hanabi::logger log = hanabi::logger::none();
 };
 
 /// Writes the offline bots' config into `o.dir`: bot.toml (the parent "hanabi" and the children
-/// child-1..., the node, the SQLite file hanabi.db, the control link on 127.0.0.1:`control_port`)
+/// child-1..., the node, the store (`o.storage`), the control link on 127.0.0.1:`control_port`)
 /// and a .env holding `secret` (the control link's and the simulated Discord's) and made-up
 /// tokens. Errors: invalid_argument when a file cannot be written.
 hanabi::result<void> write_offline_config(const offline_bots_options& o, unsigned short control_port,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <hanabi/detail/node_fsm.hpp>
+#include <hanabi/detail/player_update_scanner.hpp>
 #include <hanabi/detail/url.hpp>
 #include <hanabi/node/node.hpp>
 #include <hanabi/protocol/decoder.hpp>
@@ -179,6 +180,19 @@ struct node_impl {
   /// Decodes, mirrors and dispatches one frame. Returns the ready message, if it was one.
   std::optional<protocol::ready> handle(const transport::ws_frame& frame) {
     ++counters.frames;
+    // Most frames are playerUpdates in the server's own shape: read without the JSON decoder. (An
+    // oversized frame has no text: it is never scanned.)
+    if (auto update = scan_player_update(frame.text)) {
+      message_visitor{*this}(*update);
+      deliver(protocol::ws_message{std::in_place_type<protocol::player_update>, *update});
+      return std::nullopt;
+    }
+    return decode_and_dispatch(frame);
+  }
+
+  // Every other frame: oversized, other ops, other shapes, bad JSON. Out of line, so that the
+  // playerUpdate path above stays small enough for the compiler to inline the scanner into it.
+  [[gnu::noinline]] std::optional<protocol::ready> decode_and_dispatch(const transport::ws_frame& frame) {
     if (frame.oversized) {
       ++counters.oversized;
       log.warn("skipped a {} byte frame (max_frame_size is {})", frame.size, config.max_frame_size);
@@ -192,11 +206,15 @@ struct node_impl {
       return std::nullopt;
     }
     std::visit(message_visitor{*this}, *msg);
-    for_each_handler([&](node_handlers& h) {
-      if (h.message) h.message(*msg);
-    });
+    deliver(*msg);
     if (auto* r = std::get_if<protocol::ready>(&*msg)) return *r;
     return std::nullopt;
+  }
+
+  void deliver(const protocol::ws_message& msg) {
+    for_each_handler([&](node_handlers& h) {
+      if (h.message) h.message(msg);
+    });
   }
 
   // --- REST helpers ---

@@ -801,47 +801,20 @@ HANABI_DECL result<std::unique_ptr<redis_store>> redis_store::open(executor_type
 
 HANABI_DECL redis_store::redis_store(executor_type executor, std::unique_ptr<detail::redis_core> core)
     : store(std::move(executor)), core_(std::move(core)) {
-  worker_ = std::thread([this] { run_worker(); });
+  worker_.start({}, [this](detail::job_thread::batch& batch) {
+    for (auto& job : batch) {
+      job->execute(*core_);
+      job->complete();
+    }
+  });
 }
 
 HANABI_DECL redis_store::~redis_store() { close(); }
 
 HANABI_DECL void redis_store::close() {
-  {
-    std::lock_guard lock(mutex_);
-    if (closing_ && !worker_.joinable()) return;
-    closing_ = true;
-  }
-  wake_.notify_all();
-  if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
-  core_.reset();
+  if (worker_.close()) core_.reset();
 }
 
-HANABI_DECL void redis_store::submit(std::unique_ptr<detail::storage_job> job) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!closing_) {
-      pending_.push_back(std::move(job));
-      wake_.notify_one();
-      return;
-    }
-  }
-  job->fail(failure{error::storage_failure, "the store is closed"});
-  job->complete();
-}
-
-HANABI_DECL void redis_store::run_worker() {
-  std::unique_lock lock(mutex_);
-  while (true) {
-    wake_.wait(lock, [this] { return closing_ || !pending_.empty(); });
-    if (pending_.empty()) return;  // closing, and everything submitted is done
-    auto job = std::move(pending_.front());
-    pending_.pop_front();
-    lock.unlock();
-    job->execute(*core_);
-    job->complete();
-    lock.lock();
-  }
-}
+HANABI_DECL void redis_store::submit(std::unique_ptr<detail::storage_job> job) { worker_.submit(std::move(job)); }
 
 }  // namespace hanabi::storage

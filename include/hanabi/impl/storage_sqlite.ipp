@@ -722,63 +722,24 @@ HANABI_DECL result<std::unique_ptr<sqlite_store>> sqlite_store::open(executor_ty
 HANABI_DECL sqlite_store::sqlite_store(executor_type executor, sqlite_store_config config,
                                        std::unique_ptr<detail::sqlite_core> core, int schema_version)
     : store(std::move(executor)), config_(std::move(config)), core_(std::move(core)), schema_version_(schema_version) {
-  writer_ = std::thread([this] { run_writer(); });
+  // Batched: a journal append waits up to batch_window for more, committed together.
+  const bool batched = config_.commit == journal_commit::batched;
+  writer_.start({.limit = batched ? config_.batch_limit : 1, .window = config_.batch_window},
+                [this](detail::job_thread::batch& batch) { run_batch(batch); });
 }
 
 HANABI_DECL sqlite_store::~sqlite_store() { close(); }
 
 HANABI_DECL void sqlite_store::close() {
-  {
-    std::lock_guard lock(mutex_);
-    if (closing_ && !writer_.joinable()) return;
-    closing_ = true;
-  }
-  wake_.notify_all();
-  if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
+  if (!writer_.close()) return;
   // Fold the write-ahead log back into the database so the file stands alone.
   if (core_) (void)core_->connection().exec("PRAGMA wal_checkpoint(TRUNCATE)");
   core_.reset();
 }
 
-HANABI_DECL void sqlite_store::submit(std::unique_ptr<detail::storage_job> job) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!closing_) {
-      pending_.push_back(std::move(job));
-      wake_.notify_one();
-      return;
-    }
-  }
-  job->fail(failure{error::storage_failure, "the store is closed"});
-  job->complete();
-}
+HANABI_DECL void sqlite_store::submit(std::unique_ptr<detail::storage_job> job) { writer_.submit(std::move(job)); }
 
-HANABI_DECL void sqlite_store::run_writer() {
-  std::unique_lock lock(mutex_);
-  while (true) {
-    wake_.wait(lock, [this] { return closing_ || !pending_.empty(); });
-    if (pending_.empty()) return;  // closing, and everything submitted is done
-    std::deque<std::unique_ptr<detail::storage_job>> batch;
-    batch.push_back(std::move(pending_.front()));
-    pending_.pop_front();
-    if (config_.commit == journal_commit::batched && batch.front()->is_journal_append()) {
-      const auto deadline = std::chrono::steady_clock::now() + config_.batch_window;
-      while (batch.size() < config_.batch_limit) {
-        if (pending_.empty() &&
-            !wake_.wait_until(lock, deadline, [this] { return closing_ || !pending_.empty(); }))
-          break;
-        if (pending_.empty() || !pending_.front()->is_journal_append()) break;
-        batch.push_back(std::move(pending_.front()));
-        pending_.pop_front();
-      }
-    }
-    lock.unlock();
-    run_batch(batch);
-    lock.lock();
-  }
-}
-
-HANABI_DECL void sqlite_store::run_batch(std::deque<std::unique_ptr<detail::storage_job>>& batch) {
+HANABI_DECL void sqlite_store::run_batch(detail::job_thread::batch& batch) {
   if (batch.size() == 1) {
     batch.front()->execute(*core_);  // its own transaction
   } else {

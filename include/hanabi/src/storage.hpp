@@ -10,6 +10,7 @@
 #include <hanabi/impl/storage_playlist.ipp>
 #include <hanabi/impl/storage_core.ipp>
 #include <hanabi/impl/storage_memory.ipp>
+#include <hanabi/impl/storage_job_thread.ipp>
 #include <hanabi/impl/storage_sqlite_connection.ipp>
 #include <hanabi/impl/storage_sqlite.ipp>
 #include <hanabi/impl/storage_queue_journal.ipp>

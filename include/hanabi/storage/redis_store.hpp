@@ -55,18 +55,15 @@
 #pragma once
 
 #include <hanabi/detail/config.hpp>
+#include <hanabi/detail/job_thread.hpp>
 #include <hanabi/logger.hpp>
 #include <hanabi/secret.hpp>
 #include <hanabi/storage/store.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 namespace hanabi::detail {
 class redis_core;
@@ -116,18 +113,15 @@ class redis_store final : public store {
 
  private:
   HANABI_DECL redis_store(executor_type executor, std::unique_ptr<detail::redis_core> core);
-  HANABI_DECL void run_worker();
 
   std::unique_ptr<detail::redis_core> core_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::unique_ptr<detail::storage_job>> pending_;
-  bool closing_ = false;
-  std::thread worker_;
+  detail::job_thread worker_;
 };
 
 }  // namespace hanabi::storage
 
-#ifdef HANABI_HEADER_ONLY
+// Header-only users who want the Redis store define HANABI_WITH_REDIS and link hiredis; without
+// it, this header still declares the store (open_store.hpp names its config) but compiles none of it.
+#if defined(HANABI_HEADER_ONLY) && defined(HANABI_WITH_REDIS)
 #  include <hanabi/impl/storage_redis.ipp>
 #endif

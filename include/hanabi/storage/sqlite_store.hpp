@@ -19,17 +19,14 @@
 #pragma once
 
 #include <hanabi/detail/config.hpp>
+#include <hanabi/detail/job_thread.hpp>
 #include <hanabi/logger.hpp>
 #include <hanabi/storage/store.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 namespace hanabi::detail {
 class sqlite_core;
@@ -91,17 +88,12 @@ class sqlite_store final : public store {
  private:
   HANABI_DECL sqlite_store(executor_type executor, sqlite_store_config config, std::unique_ptr<detail::sqlite_core> core,
                            int schema_version);
-  HANABI_DECL void run_writer();
-  HANABI_DECL void run_batch(std::deque<std::unique_ptr<detail::storage_job>>& batch);
+  HANABI_DECL void run_batch(detail::job_thread::batch& batch);
 
   sqlite_store_config config_;
   std::unique_ptr<detail::sqlite_core> core_;
   int schema_version_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<std::unique_ptr<detail::storage_job>> pending_;
-  bool closing_ = false;
-  std::thread writer_;
+  detail::job_thread writer_;
 };
 
 }  // namespace hanabi::storage

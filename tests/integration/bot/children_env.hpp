@@ -5,6 +5,7 @@
 // replied and posted, and on the players at the fake node.
 #pragma once
 
+#include "test_data.hpp"
 #include "answers.hpp"
 #include "offline/offline_bots.hpp"
 #include "offline/script_runner.hpp"
@@ -70,7 +71,7 @@ struct children_env {
 
   void start() {
     bots.emplace(io, bot::offline::offline_bots_options{
-                         .program = fs::path(HANABI_BINARY_DIR) / "examples" / "bot" / "hanabi-bot",
+                         .program = hanabi::test::binary_dir() / "examples" / "bot" / "hanabi-bot",
                          .dir = dir,
                          .node_port = node_port_,
                          .children = 2,

@@ -1,4 +1,6 @@
 // hanabi-bot as a program: flags, exit codes and messages, run as a child process.
+#include "test_data.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -42,7 +44,7 @@ struct scratch {
   }
   // Runs hanabi-bot with `args` (shell words), with a clean environment for the secrets.
   run_result run(const std::string& args) const {
-    const auto bot = fs::path(HANABI_BINARY_DIR) / "examples" / "bot" / "hanabi-bot";
+    const auto bot = hanabi::test::binary_dir() / "examples" / "bot" / "hanabi-bot";
     const auto cmd = "env -u HANABI_TOKEN -u LAVALINK_PASSWORD " + bot.string() + " " + args + " >" +
                      (dir / "out").string() + " 2>" + (dir / "err").string() + " </dev/null";
     const int status = std::system(cmd.c_str());

@@ -1,4 +1,5 @@
 // TLS with a self-signed certificate, and the hanabi-fake-node program end to end.
+#include "test_data.hpp"
 #include "raw_client.hpp"
 
 #include <hanabi/testing/fake_node.hpp>
@@ -35,7 +36,7 @@ TEST_CASE("TLS: a self-signed node is rejected without trust and accepted with i
 
 namespace {
 
-const std::string program = std::string(HANABI_BINARY_DIR) + "/tools/fake-node/hanabi-fake-node";
+const std::string program = (hanabi::test::binary_dir() / "tools/fake-node/hanabi-fake-node").string();
 
 /// A child process with its stdout on a pipe.
 struct child {

@@ -1,4 +1,5 @@
 // The built `hanabi` program, run as a child process: its exit codes and output.
+#include "test_data.hpp"
 #include "node_fixture.hpp"
 
 #include <cstdio>
@@ -15,7 +16,7 @@ struct child_result {
   std::string out;
 };
 
-std::filesystem::path cli_path() { return std::filesystem::path(HANABI_BINARY_DIR) / "tools" / "cli" / "hanabi"; }
+std::filesystem::path cli_path() { return hanabi::test::binary_dir() / "tools" / "cli" / "hanabi"; }
 
 /// Runs `hanabi <args>` with a clean environment; returns its exit code and stdout.
 child_result run_cli(const std::string& args) {

@@ -2,6 +2,7 @@
 // real processes (tools/remote-echo-child) or raw WebSocket peers that send
 // exactly the bytes a test needs. No assertion is about elapsed time: waits
 // have a generous safety limit and the assertions are about what happened.
+#include "test_data.hpp"
 #include "io_thread.hpp"
 
 #include <hanabi/remote/client.hpp>
@@ -92,7 +93,7 @@ remote::server_config parent_config(std::chrono::milliseconds heartbeat = 1000ms
 class child_process {
  public:
   child_process(unsigned short port, const std::string& name, const std::string& tok = token) {
-    auto exe = std::filesystem::path(HANABI_BINARY_DIR) / "tools/remote-echo-child/hanabi_remote_echo_child";
+    auto exe = hanabi::test::binary_dir() / "tools/remote-echo-child/hanabi_remote_echo_child";
     REQUIRE(std::filesystem::exists(exe));  // build the hanabi_remote_echo_child target
     std::vector<std::string> args{exe.string(), "--port", std::to_string(port), "--token", tok, "--name", name};
     std::vector<char*> argv;

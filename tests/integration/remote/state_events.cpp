@@ -2,6 +2,7 @@
 // parent's link sees them (docs/REMOTE_PROTOCOL.md §11): each state is a snapshot, so the child
 // sends the newest one, after the answer of the command that caused it, at most once per
 // interval; with an interval of 0 it sends every one at once.
+#include "test_data.hpp"
 #include "io_thread.hpp"
 
 #include <hanabi/remote/server.hpp>
@@ -55,7 +56,7 @@ class wire_log {
 class session_child {
  public:
   session_child(unsigned short port, const std::string& node_url, std::chrono::milliseconds state_interval) {
-    auto exe = std::filesystem::path(HANABI_BINARY_DIR) / "tools/session-child/hanabi-session-child";
+    auto exe = hanabi::test::binary_dir() / "tools/session-child/hanabi-session-child";
     REQUIRE(std::filesystem::exists(exe));  // build the hanabi_session_child target
     std::vector<std::string> args{exe.string(), "--parent",  "127.0.0.1:" + std::to_string(port),
                                   "--token",    state_token,       "--name",

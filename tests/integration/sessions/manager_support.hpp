@@ -3,6 +3,7 @@
 // No assertion is about elapsed time: the limits only keep a broken build from hanging CI.
 #pragma once
 
+#include "test_data.hpp"
 #include "io_thread.hpp"
 
 #include <hanabi/remote/server.hpp>
@@ -74,7 +75,7 @@ inline remote::server_config parent_link_config(std::chrono::milliseconds heartb
 
 /// A program built in this tree (fails the test when the target was not built).
 inline std::string built_program(const std::string& relative) {
-  auto exe = std::filesystem::path(HANABI_BINARY_DIR) / relative;
+  auto exe = hanabi::test::binary_dir() / relative;
   return exe.string();
 }
 

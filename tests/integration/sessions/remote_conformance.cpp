@@ -2,6 +2,7 @@
 // (tools/session-child, `hanabi-session-child`) that plays on a fake Lavalink node on loopback,
 // and the test drives them from a parent control server through remote_session. Every case
 // that passes on local_session must pass here.
+#include "test_data.hpp"
 #include "session_conformance.hpp"
 
 #include <hanabi/remote/server.hpp>
@@ -71,7 +72,7 @@ struct remote_env : test::session_env {
   }
 
   void spawn_child(unsigned short port) {
-    auto exe = std::filesystem::path(HANABI_BINARY_DIR) / "tools/session-child/hanabi-session-child";
+    auto exe = hanabi::test::binary_dir() / "tools/session-child/hanabi-session-child";
     REQUIRE(std::filesystem::exists(exe));  // build the hanabi_session_child target
     std::vector<std::string> args{exe.string(),     "--parent",          "127.0.0.1:" + std::to_string(port),
                                   "--token",        token,               "--name",

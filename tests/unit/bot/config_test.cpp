@@ -1,4 +1,7 @@
+#include "test_data.hpp"
 #include "core/config.hpp"
+
+#include "environment.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -57,13 +60,6 @@ std::string edit(const std::string& from, const std::string& to) {
   REQUIRE(at != std::string::npos);
   auto eol = s.find('\n', at);
   return s.replace(at, eol - at, to);
-}
-
-environment env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view k) -> std::optional<std::string> {
-    auto it = vars.find(std::string(k));
-    return it == vars.end() ? std::nullopt : std::optional(it->second);
-  };
 }
 
 }  // namespace
@@ -265,7 +261,7 @@ TEST_CASE("secrets: the process environment wins over .env", "[bot][config]") {
 }
 
 TEST_CASE("config: the shipped example config and .env example are valid", "[bot][config]") {
-  const auto dir = std::filesystem::path(HANABI_TEST_DATA_DIR) / ".." / ".." / "examples" / "bot";
+  const auto dir = hanabi::test::data_dir() / ".." / ".." / "examples" / "bot";
   auto c = load_config(dir / "bot.example.toml");
   INFO((c ? std::string() : c.error().what()));
   REQUIRE(c.has_value());
