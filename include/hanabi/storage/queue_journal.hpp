@@ -37,9 +37,9 @@
 #include <hanabi/detail/config.hpp>
 #include <hanabi/diagnostics.hpp>
 #include <hanabi/logger.hpp>
+#include <hanabi/queue/detail/flat_event_batch.hpp>
 #include <hanabi/queue/queue_event.hpp>
 #include <hanabi/queue/queue_recorder.hpp>
-#include <hanabi/queue/detail/flat_event_batch.hpp>
 #include <hanabi/storage/records.hpp>
 #include <hanabi/storage/store.hpp>
 
