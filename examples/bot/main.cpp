@@ -289,7 +289,9 @@ int run_child(const options& o) {
   // it. A Redis lease lost meanwhile means another process may take the name: this one stops.
   auto claim = bot::instance_claim::wait(l->config, l->secrets, name, log, [&] {
     asio::post(io, [&] {
-      if (child) child->stop();
+      if (child) return child->stop();  // its end stops io
+      code = runtime_failure;           // lost before the child was up: nothing to end but the process
+      io.stop();
     });
   });
   if (!claim) return fmt::print(stderr, "hanabi-bot: {}\n", claim.error().what()), runtime_failure;
