@@ -4,7 +4,9 @@
 #include <hanabi/queue/detail/flat_event_batch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <iterator>
 #include <utility>
@@ -46,19 +48,35 @@ HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_
 }
 
 HANABI_DECL void flat_event_batch::splice(flat_event_batch& other) {
+  if (other.empty()) return;
   if (empty()) return swap(other);
+  // other's records start from the state every batch starts from: return to it first.
+  if (next_.version != 0) push_mark(version_mark, 0);
+  if (next_.rng_state != 0) push_mark(rng_mark, 0);
   // Item overrides are indexed into their batch's overrides_: shift them past this batch's.
-  const std::size_t shift = overrides_.size();
+  const auto shift = narrow(overrides_.size());
   for (auto& item : other.items_)
-    if (item.overrides) *item.overrides += shift;
+    if (item.overrides != flat_item::none) item.overrides += shift;
   while (capacity_ < count_ + other.count_) grow();
   std::copy_n(other.events_.get(), other.count_, events_.get() + count_);
   count_ += other.count_;
+  next_ = other.next_;
   numbers_.insert(numbers_.end(), other.numbers_.begin(), other.numbers_.end());
   items_.insert(items_.end(), std::make_move_iterator(other.items_.begin()), std::make_move_iterator(other.items_.end()));
   overrides_.insert(overrides_.end(), std::make_move_iterator(other.overrides_.begin()),
                     std::make_move_iterator(other.overrides_.end()));
   other.clear();
+}
+
+HANABI_DECL void flat_event_batch::mark(std::uint64_t version, std::uint64_t rng_state) {
+  if (version != next_.version) push_mark(version_mark, version);
+  if (rng_state != next_.rng_state) push_mark(rng_mark, rng_state);
+}
+
+HANABI_DECL void flat_event_batch::push_mark(std::uint8_t type, std::uint64_t value) {
+  if (count_ == capacity_) grow();
+  events_[count_++] = {{static_cast<std::uint32_t>(value), static_cast<std::uint32_t>(value >> 32), 0}, type, false};
+  (type == version_mark ? next_.version : next_.rng_state) = value;
 }
 
 HANABI_DECL void flat_event_batch::grow() {
@@ -70,19 +88,22 @@ HANABI_DECL void flat_event_batch::grow() {
 }
 
 HANABI_DECL flat_event_batch::flat_item flat_event_batch::flatten(const queue_item& item) {
-  flat_item f{item.track, item.requester, item.start_time, item.end_time, item.added_at, item.id, item.volume, {}};
+  flat_item f{item.track, item.requester, item.start_time, item.end_time, item.added_at, item.id};
+  f.volume = item.volume.value_or(0);
+  f.has_volume = item.volume.has_value();
   if (!item.filters.is_null() || !item.user_data.is_null()) {
-    f.overrides = overrides_.size();
+    f.overrides = narrow(overrides_.size());
     overrides_.emplace_back(item.filters, item.user_data);
   }
   return f;
 }
 
 HANABI_DECL flat_event_batch::flat_item flat_event_batch::flatten(queue_item&& item) {
-  flat_item f{std::move(item.track), item.requester, item.start_time, item.end_time, item.added_at, item.id,
-              item.volume, {}};
+  flat_item f{std::move(item.track), item.requester, item.start_time, item.end_time, item.added_at, item.id};
+  f.volume = item.volume.value_or(0);
+  f.has_volume = item.volume.has_value();
   if (!item.filters.is_null() || !item.user_data.is_null()) {
-    f.overrides = overrides_.size();
+    f.overrides = narrow(overrides_.size());
     overrides_.emplace_back(std::move(item.filters), std::move(item.user_data));
   }
   return f;
@@ -94,10 +115,10 @@ HANABI_DECL queue_item flat_event_batch::rebuild(flat_item& f) {
   item.requester = f.requester;
   item.start_time = f.start_time;
   item.end_time = f.end_time;
-  item.volume = f.volume;
-  if (f.overrides) {
-    item.filters = std::move(overrides_[*f.overrides].first);
-    item.user_data = std::move(overrides_[*f.overrides].second);
+  if (f.has_volume) item.volume = f.volume;
+  if (f.overrides != flat_item::none) {
+    item.filters = std::move(overrides_[f.overrides].first);
+    item.user_data = std::move(overrides_[f.overrides].second);
   }
   item.added_at = f.added_at;
   item.id = f.id;
@@ -107,13 +128,26 @@ HANABI_DECL queue_item flat_event_batch::rebuild(flat_item& f) {
 HANABI_DECL std::vector<queue_event> flat_event_batch::take() {
   std::vector<queue_event> out;
   out.reserve(count_);
+  event_state at;
   std::size_t numbers = 0, items = 0;
-  for (std::size_t i = 0; i < count_; ++i) out.push_back(rebuild(events_[i], numbers, items));
+  for (std::size_t i = 0; i < count_; ++i) {
+    const flat_event& f = events_[i];
+    const std::uint64_t value = f.scalars[0] | std::uint64_t{f.scalars[1]} << 32;
+    if (f.type == version_mark) {
+      at.version = value;
+    } else if (f.type == rng_mark) {
+      at.rng_state = value;
+    } else {
+      out.push_back(rebuild(f, at, numbers, items));
+      ++at.version;
+    }
+  }
   clear();
   return out;
 }
 
-HANABI_DECL queue_event flat_event_batch::rebuild(const flat_event& f, std::size_t& numbers, std::size_t& items) {
+HANABI_DECL queue_event flat_event_batch::rebuild(const flat_event& f, const event_state& at, std::size_t& numbers,
+                                                  std::size_t& items) {
   const std::size_t s[] = {f.scalars[0], f.scalars[1], f.scalars[2]};
   const auto take_numbers = [&] {
     if (s[0] == 1) return std::vector<std::size_t>{s[1]};
@@ -121,7 +155,7 @@ HANABI_DECL queue_event flat_event_batch::rebuild(const flat_event& f, std::size
     numbers += s[0];
     return std::vector<std::size_t>(first, first + static_cast<std::ptrdiff_t>(s[0]));
   };
-  queue_event e{f.version, f.rng_state, {}};
+  queue_event e{at.version, at.rng_state, {}};
   switch (f.type) {
     case change_index_of<queue_change::inserted>: {
       std::vector<queue_item> rebuilt;

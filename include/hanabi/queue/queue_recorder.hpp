@@ -5,7 +5,7 @@
 // Why not the on_change listener: a std::function call, then a lock shared
 // with the store's thread, per mutation, cost a journaled queue move 30% more
 // than a bare one. Here track_queue calls record() directly (it is inline):
-// the event is flattened into a 32-byte record in a buffer only the queue's
+// the event is flattened into a 16-byte record in a buffer only the queue's
 // strand touches. Once per batch, when the first event goes into an empty
 // buffer, the recorder's owner is told (batch_started(), the only virtual
 // call); it arranges for the whole buffer to be taken on the same strand

@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -34,14 +33,20 @@ struct change_index<T, std::variant<Changes...>> {
 template <class T>
 inline constexpr std::size_t change_index_of = change_index<T>::value;
 
-/// Queue events recorded and not yet written, flattened: one record of scalars per event, the
+/// Queue events recorded and not yet written, flattened: one 16-byte record of scalars per event, the
 /// events' positions (or orders) and items in shared arrays. Cleared, it keeps its capacity, so
 /// adding to a batch at its working size allocates nothing.
+///
+/// Versions and generator states are not stored per event: within a batch the versions follow one
+/// another and the generator state changes only on a shuffle, so a record stands for "the next
+/// version, the same state". Where an event breaks that (the first of a batch, a shuffle, a version
+/// that jumps), a mark record carrying the new version or state goes before it. Halving the record
+/// halves the cache lines each event writes, which is most of what recording costs the queue.
 class flat_event_batch {
  public:
   /// Appends a copy of `change`, the change of event `version` (generator state `rng_state`). Inline
   /// and one overload per change, so that the queue, which knows the change it made, records a
-  /// scalar one as one 32-byte record built in registers, with no dispatch on its type: this is the
+  /// scalar one as one 16-byte record built in registers, with no dispatch on its type: this is the
   /// whole per-event cost of a journaled mutation. The lists go out of line (their items share their
   /// tracks with the queue's).
   void add(std::uint64_t version, std::uint64_t rng_state, const queue_change::moved& c) {
@@ -74,9 +79,10 @@ class flat_event_batch {
   HANABI_DECL std::vector<queue_event> take();
   bool empty() const noexcept { return count_ == 0; }
   /// The version of the newest event; only when not empty.
-  std::uint64_t last_version() const noexcept { return events_[count_ - 1].version; }
+  std::uint64_t last_version() const noexcept { return next_.version - 1; }
   void clear() noexcept {
     count_ = 0;
+    next_ = {};
     numbers_.clear();
     items_.clear();
     overrides_.clear();
@@ -85,47 +91,65 @@ class flat_event_batch {
     events_.swap(other.events_);
     std::swap(count_, other.count_);
     std::swap(capacity_, other.capacity_);
+    std::swap(next_, other.next_);
     numbers_.swap(other.numbers_);
     items_.swap(other.items_);
     overrides_.swap(other.overrides_);
   }
 
  private:
-  // 32 bytes: the caller writes into memory the store's thread read last, so every cache line
-  // spared is a transfer between cores spared. Positions fit 32 bits (a queue addresses its items
-  // with 32-bit slots).
+  // 16 bytes, four to a cache line. Positions fit 32 bits (a queue addresses its items with 32-bit
+  // slots).
   struct flat_event {
-    std::uint64_t version = 0;
-    std::uint64_t rng_state = 0;
     // moved{from, count, to}, swapped{a, b}, pointer_moved{current}, the repeat mode; for inserted,
     // removed and reordered, scalars[0] is how many numbers (and, inserted, items) are the event's,
-    // and scalars[1] the number itself when there is one (numbers_ holds the others).
+    // and scalars[1] the number itself when there is one (numbers_ holds the others); for a mark,
+    // the 64-bit value it sets, low half first.
     std::uint32_t scalars[3] = {};
-    std::uint8_t type = 0;  // the change's index in queue_event::change_type
+    std::uint8_t type = 0;  // the change's index in queue_event::change_type, or a mark
     bool flag = false;      // reordered::by_shuffle, cleared::upcoming_only, pointer_moved::active
+  };
+  static_assert(sizeof(flat_event) == 16);
+
+  // Records that are not events: each sets, for the events after it, the version of the next one
+  // or the generator state.
+  static constexpr std::uint8_t version_mark = 0xfe;
+  static constexpr std::uint8_t rng_mark = 0xff;
+
+  // What a record with no mark before it stands for; reading a batch starts from the same {0, 0}.
+  struct event_state {
+    std::uint64_t version = 0;  // of the next event
+    std::uint64_t rng_state = 0;
   };
 
   // An item without its JSON overrides (filters, user data): they are rare, and copying even a null JSON
-  // value costs more than the rest of the item, so they go to overrides_ only when set.
+  // value costs more than the rest of the item, so they go to overrides_ only when set. 64 bytes.
   struct flat_item {
+    static constexpr std::uint32_t none = 0xffffffff;
     std::shared_ptr<const queued_track> track;
     user_id requester;
     std::int64_t start_time = 0;
     std::int64_t end_time = 0;
     std::int64_t added_at = 0;
     std::uint64_t id = 0;
-    std::optional<std::uint16_t> volume;
-    std::optional<std::size_t> overrides;  // index of its {filters, user data} in overrides_
+    std::uint32_t overrides = none;  // index of its {filters, user data} in overrides_, or none
+    std::uint16_t volume = 0;
+    bool has_volume = false;
   };
 
   static std::uint32_t narrow(std::size_t n) noexcept { return static_cast<std::uint32_t>(n); }
   void push(std::uint64_t version, std::uint64_t rng_state, std::size_t type,
             const std::array<std::uint32_t, 3>& scalars, bool flag = false) {
+    if (version != next_.version || rng_state != next_.rng_state) [[unlikely]]
+      mark(version, rng_state);
     if (count_ == capacity_) [[unlikely]]
       grow();
-    flat_event& f = events_[count_++];
-    f = {version, rng_state, {scalars[0], scalars[1], scalars[2]}, static_cast<std::uint8_t>(type), flag};
+    events_[count_++] = {{scalars[0], scalars[1], scalars[2]}, static_cast<std::uint8_t>(type), flag};
+    ++next_.version;
   }
+  /// The marks that make the next record stand for event `version` with generator state `rng_state`.
+  HANABI_DECL void mark(std::uint64_t version, std::uint64_t rng_state);
+  HANABI_DECL void push_mark(std::uint8_t type, std::uint64_t value);
   /// Doubles the events' capacity (at least 64).
   HANABI_DECL void grow();
   /// The scalars of a list change: {1, the number} for one number (most events carry one position),
@@ -134,15 +158,16 @@ class flat_event_batch {
   HANABI_DECL flat_item flatten(const queue_item& item);
   HANABI_DECL flat_item flatten(queue_item&& item);
   HANABI_DECL queue_item rebuild(flat_item& f);
-  /// The event `f`, its numbers from numbers_[numbers] and items from items_[items] on; both
-  /// advance past what it takes.
-  HANABI_DECL queue_event rebuild(const flat_event& f, std::size_t& numbers, std::size_t& items);
+  /// The event `f` (state `at`), its numbers from numbers_[numbers] and items from items_[items] on;
+  /// both advance past what it takes.
+  HANABI_DECL queue_event rebuild(const flat_event& f, const event_state& at, std::size_t& numbers, std::size_t& items);
 
   // The events: a plain array rather than a std::vector, whose push_back GCC does not always inline,
   // and whose size is a subtraction and a shift away.
   std::unique_ptr<flat_event[]> events_;
-  std::size_t count_ = 0;
+  std::size_t count_ = 0;  // records, marks included
   std::size_t capacity_ = 0;
+  event_state next_;  // what the next record stands for, with no mark before it
   std::vector<std::uint32_t> numbers_;
   std::vector<flat_item> items_;
   std::vector<std::pair<nlohmann::json, nlohmann::json>> overrides_;
