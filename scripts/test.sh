@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds everything once, and runs every test:
-#   1. g++ -Werror -O1 build of the library, tools, examples, benchmarks and tests; all CTest tests
-#      (unit, integration, the two consumer projects), run while stage 2 compiles;
+#   1. g++ -Werror -O1 build of the library, tools, examples and tests; all CTest tests (unit,
+#      integration, the two consumer projects), run while the benchmarks are checked (g++ -Werror
+#      -fsyntax-only: nothing in CI runs them) and stage 2 compiles;
 #   2. clang -Werror build with ASan+UBSan (-O0 -g0) of the unit tests and what they link (library,
 #      bot core); the unit tests run under it while stages 3 and 4 work;
 #   3. clang -Werror -fsyntax-only of every other translation unit (fake node, integration tests,
-#      tools, examples, benchmarks), so clang checks every file g++ compiled;
+#      tools, examples, benchmarks), so clang checks every file g++ compiled or checked;
 #   4. clang build of each libFuzzer target; the targets run side by side for HANABI_FUZZ_SECONDS
 #      (default 30) each on their seed corpus.
 # Given up against session 3's script, which ran the unit tests under g++ ASan+UBSan and again in a
@@ -38,11 +39,11 @@
 #    (session 3's ASan stage spent 147 s + 20 s on it and on session_conformance.cpp).
 #  - this script's new stages, cold (empty cache, CCACHE_DIR of their own), main at 6fd5361, machine
 #    load ~10, CPU s: stage 2 (58 steps: library, bot core, 11 unit executables) 499 (was 1,223 for
-#    g++ ASan); stage 3 (34 translation units, `clang_check`) 241 (was ~800 for clang -O0 of them and
+#    g++ ASan); stage 3 (34 translation units, `check_syntax build/clang all`) 241 (was ~800 for clang -O0 of them and
 #    their links); the 398 unit tests pass under it (the longest, the queue's 100,000-sequence model
 #    test, 242 s wall at load 10: it runs in the background while stages 3 and 4 work). With stage 1
 #    unchanged (~1,020) and the fuzz build (36), the sum is ~1,800 CPU s: ~15-17 min idle on 2 cores.
-#    Reproduce: in build/clang, `ninja <the hanabi_unit_* targets>` and `clang_check` below, each under
+#    Reproduce: in build/clang, `ninja <the hanabi_unit_* targets>` and `check_syntax` below, each under
 #    /usr/bin/time with CCACHE_DISABLE=1. Each run of this script prints wall and CPU seconds so far
 #    in every stage header.
 #  - not done: the gold linker (a g++ -O1 unit test links in 0.27 s of CPU with ld.bfd, 0.12 s with
