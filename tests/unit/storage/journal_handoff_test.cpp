@@ -15,6 +15,7 @@
 
 #include "io_thread.hpp"
 #include "queue_replay.hpp"
+#include "result_printer.hpp"
 
 #include <catch2/catch.hpp>
 
