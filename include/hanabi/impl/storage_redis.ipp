@@ -1,6 +1,6 @@
 #pragma once
 
-#include <hanabi/detail/redis_connection.hpp>
+#include <hanabi/storage/redis_connection.hpp>
 #include <hanabi/storage/redis_store.hpp>
 
 #include <fmt/format.h>
@@ -11,6 +11,10 @@
 #include <tuple>
 
 namespace hanabi::detail {
+
+using storage::redis_command;
+using storage::redis_connection;
+using storage::redis_reply;
 
 // ---- Stored records ----
 // Entries, plays, actions and node sessions hold user text that need not be valid UTF-8 (which a
