@@ -81,10 +81,17 @@ HANABI_DECL void queue_journal_state::add_waiter(flush_handler handler) {
   if (failed_ || durable_version() >= target) {
     const error_code ec = failed_ ? failed_->code : error_code{};
     lock.unlock();
-    complete(waiter{target, std::move(handler)}, ec, durable_version());
+    complete(make_waiter(target, std::move(handler)), ec, durable_version());
     return;
   }
-  waiters_.push_back(waiter{target, std::move(handler)});  // the write is out: recorded_ > durable
+  waiters_.push_back(make_waiter(target, std::move(handler)));  // the write is out: recorded_ > durable
+}
+
+HANABI_DECL queue_journal_state::waiter queue_journal_state::make_waiter(std::uint64_t version,
+                                                                          flush_handler handler) const {
+  auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler, store_.get_executor()),
+                                  boost::asio::execution::outstanding_work.tracked);
+  return waiter{version, std::move(handler), std::move(work)};
 }
 
 HANABI_DECL std::uint64_t queue_journal_state::recorded_version() const {
@@ -157,10 +164,8 @@ HANABI_DECL void queue_journal_state::take_waiters(std::uint64_t durable, bool a
 }
 
 HANABI_DECL void queue_journal_state::complete(waiter w, error_code ec, std::uint64_t version) const {
-  auto work = boost::asio::prefer(boost::asio::get_associated_executor(w.handler, store_.get_executor()),
-                                  boost::asio::execution::outstanding_work.tracked);
   // Through the store's executor, so that a handler never runs inside async_flush itself.
-  boost::asio::post(store_.get_executor(), [work = std::move(work), h = std::move(w.handler), ec, version]() mutable {
+  boost::asio::post(store_.get_executor(), [work = std::move(w.work), h = std::move(w.handler), ec, version]() mutable {
     boost::asio::dispatch(work, [h = std::move(h), ec, version]() mutable { std::move(h)(ec, version); });
   });
 }

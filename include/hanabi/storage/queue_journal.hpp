@@ -52,6 +52,7 @@
 #include <hanabi/storage/records.hpp>
 #include <hanabi/storage/store.hpp>
 
+#include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -109,6 +110,9 @@ class queue_journal_state final : public queue_recorder,
   struct waiter {
     std::uint64_t version;  // complete once this version is durable
     flush_handler handler;
+    // Keeps the handler's executor (by default the store's) busy from the flush on, as every store
+    // operation does: a caller running that io_context until it runs out of work sees the flush end.
+    boost::asio::any_completion_executor work;
   };
 
   /// The journal's one write, handed to the store again for each batch: a member, so a hand-off
@@ -145,6 +149,7 @@ class queue_journal_state final : public queue_recorder,
   HANABI_DECL void written(result<storage::journal_status> outcome);
   /// With the lock held: the waiters whose version `durable` covers (all of them if `all`) into completing_.
   HANABI_DECL void take_waiters(std::uint64_t durable, bool all);
+  HANABI_DECL waiter make_waiter(std::uint64_t version, flush_handler handler) const;
   HANABI_DECL void complete(waiter w, error_code ec, std::uint64_t version) const;
 
   // The store thread's side: what it writes is on cache lines apart from the strand's buffer (the
