@@ -29,6 +29,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -314,13 +315,29 @@ track_queue kind_start(const std::vector<queue_item>& items, mutation_kind kind,
   return std::move(*restored);
 }
 
+// The times the store's thread woke up between two readings: its timed looks for hand-offs and its
+// wakes from idle (by a hand-off, or by anything else: an idle sleep that ended).
+double store_wakeups(const detail::job_thread_stats& from, const detail::job_thread_stats& to) {
+  return static_cast<double>((to.polls - from.polls) + (to.idle_sleeps - from.idle_sleeps));
+}
+
+// Once the store's thread has gone idle (nothing handed off any more): its wake-ups per second over 0.2 s.
+double idle_wakeups_per_second(const storage::sqlite_store& store) {
+  const auto give_up = clock_type::now() + std::chrono::seconds{10};
+  while (!store.thread_stats().idle && clock_type::now() < give_up) std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  const auto from = store.thread_stats();
+  std::this_thread::sleep_for(std::chrono::milliseconds{200});
+  return store_wakeups(from, store.thread_stats()) / 0.2;
+}
+
 // Per iteration: kind_mutations bare mutations of one kind (a queue with no recorder), then the same
 // mutations of a queue journaled by storage::queue_journal (its recorder; batched SQLite store,
 // io_context on its own thread, one journal for the whole benchmark as one serves a session), each
 // from the same start and as one job of the queue's strand; the journaled job ends with async_flush
 // (which hands the batch off). Reports `ratio_caller_cpu` = the caller thread's CPU time journaled /
-// bare (CLOCK_THREAD_CPUTIME_ID), the bare and journaled CPU ns per mutation, and `items_per_second`
-// = journaled mutations per second until async_flush reports them committed.
+// bare (CLOCK_THREAD_CPUTIME_ID), the bare and journaled CPU ns per mutation, `items_per_second`
+// = journaled mutations per second until async_flush reports them committed, and the store thread's
+// wake-ups (see the counters).
 template <mutation_kind K>
 void journal_mutation(benchmark::State& state) {
   const auto items = sample_items(64);
@@ -338,30 +355,47 @@ void journal_mutation(benchmark::State& state) {
     flushed.get();
   }
   double bare_cpu = 0, journaled_cpu = 0;
+  const auto before = rig.store->thread_stats();
+  const auto loop_start = clock_type::now();
+  // Each iteration's start queues are built while the previous batch is being committed (building
+  // and restoring a 100-item queue takes longer than the store's 1 ms window): as in a session that
+  // keeps mutating, the store's thread has been busy within its window when the batch is handed off.
+  std::optional<track_queue> bare(kind_start(items, K, 0, {}));
+  std::optional<track_queue> journaled(kind_start(items, K, journal.recorded_version(), journaled_config));
   for (auto _ : state) {
-    auto bare = kind_start(items, K, 0, {});
     rig.on_caller([&] {
       const double cpu = thread_cpu_seconds();
-      run_mutations<K, run_role::bare>(bare, items, kind_mutations);
+      run_mutations<K, run_role::bare>(*bare, items, kind_mutations);
       bare_cpu += thread_cpu_seconds() - cpu;
     });
 
-    auto journaled = kind_start(items, K, journal.recorded_version(), journaled_config);
     const auto start = clock_type::now();
     rig.on_caller([&] {
       const double cpu = thread_cpu_seconds();
-      run_mutations<K, run_role::journaled>(journaled, items, kind_mutations, flush);
+      run_mutations<K, run_role::journaled>(*journaled, items, kind_mutations, flush);
       journaled_cpu += thread_cpu_seconds() - cpu;
     });
+    if (!(bare->size() == journaled->size())) std::abort();
+    const std::uint64_t expected = journaled->version();
+    bare.emplace(kind_start(items, K, 0, {}));
+    journaled.emplace(kind_start(items, K, journal.recorded_version(), journaled_config));
     const auto durable = flushed.get();
     state.SetIterationTime(seconds_since(start));
-    if (durable != journaled.version() || !(bare.size() == journaled.size())) std::abort();
+    if (durable != expected) std::abort();
   }
+  const auto busy = rig.store->thread_stats();
+  const double busy_seconds = seconds_since(loop_start);
   const auto mutations = static_cast<double>(state.iterations() * kind_mutations);
   state.SetItemsProcessed(static_cast<std::int64_t>(mutations));
   state.counters["ratio_caller_cpu"] = journaled_cpu / bare_cpu;
   state.counters["bare_ns"] = bare_cpu * 1e9 / mutations;
   state.counters["journaled_ns"] = journaled_cpu * 1e9 / mutations;
+  // The store's thread: the share of hand-offs that had to wake it (it was idle), and its own
+  // wake-ups per second (timed looks + wakes from idle) while busy and, once idle, over 0.2 s.
+  state.counters["hand_off_wakes"] =
+      static_cast<double>(busy.hand_off_wakes - before.hand_off_wakes) / static_cast<double>(state.iterations());
+  state.counters["store_wakeups_per_s"] = store_wakeups(before, busy) / busy_seconds;
+  state.counters["store_idle_wakeups_per_s"] = idle_wakeups_per_second(*rig.store);
 }
 
 BENCHMARK(journal_mutation<mutation_kind::append>)->Name("journal_mutation/append")->UseManualTime()->Unit(benchmark::kMillisecond);

@@ -4,7 +4,7 @@
 
 #include <hanabi/error.hpp>
 #ifdef HANABI_WITH_REDIS
-#  include <hanabi/detail/redis_connection.hpp>
+#  include <hanabi/storage/redis_connection.hpp>
 #endif
 
 #include <fmt/format.h>
@@ -54,7 +54,7 @@ class file_claim final : public instance_claim {
 };
 
 #ifdef HANABI_WITH_REDIS
-using hanabi::detail::redis_reply;
+using hanabi::storage::redis_reply;
 
 // Renews the lease if this holder still has it: 1, or 0 when it expired or another holds it.
 constexpr const char* renew_script =
@@ -138,7 +138,7 @@ class redis_lease final : public instance_claim {
     }
   }
 
-  hanabi::detail::redis_connection connection_;  // the renewal thread's once wait() returned
+  hanabi::storage::redis_connection connection_;  // the renewal thread's once wait() returned
   const std::string key_;
   const std::string id_;
   const std::chrono::seconds lease_;

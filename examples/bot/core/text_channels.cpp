@@ -2,7 +2,7 @@
 
 #include <hanabi/error.hpp>
 #ifdef HANABI_WITH_REDIS
-#  include <hanabi/detail/redis_connection.hpp>
+#  include <hanabi/storage/redis_connection.hpp>
 #endif
 
 #include <sqlite3.h>
@@ -102,7 +102,7 @@ class redis_text_channels final : public text_channels {
 
   std::optional<hanabi::channel_id> find(hanabi::channel_id voice) override {
     auto text = connection_.command({"HGET", key_, voice.str()});
-    if (!text || text->type != hanabi::detail::redis_reply::kind::string) return std::nullopt;
+    if (!text || text->type != hanabi::storage::redis_reply::kind::string) return std::nullopt;
     auto id = hanabi::channel_id::parse(text->str);
     return id ? std::optional(*id) : std::nullopt;
   }
@@ -113,7 +113,7 @@ class redis_text_channels final : public text_channels {
   redis_text_channels(hanabi::storage::redis_store_config config, std::string key)
       : connection_(std::move(config)), key_(std::move(key)) {}
 
-  hanabi::detail::redis_connection connection_;
+  hanabi::storage::redis_connection connection_;
   std::string key_;
 };
 #endif

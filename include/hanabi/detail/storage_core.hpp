@@ -141,6 +141,23 @@ class storage_job {
   virtual void complete() = 0;
   /// True for journal appends and session state saves, which a batching store may group into one commit.
   virtual bool is_journal_append() const noexcept = 0;
+  /// Called once the backend is done with the job (after complete()): a job made for one call
+  /// deletes itself; a reusable one (ready_job) tells its owner.
+  virtual void release() noexcept { delete this; }
+};
+
+/// Owns a job until the backend is done with it, then releases it (storage_job::release).
+struct job_release {
+  void operator()(storage_job* job) const noexcept { job->release(); }
+};
+using job_ptr = std::unique_ptr<storage_job, job_release>;
+
+/// A job that lives inside its owner and is handed to the store again and again (a queue journal's
+/// write): no allocation per hand-off. `next_ready` links it into the job thread's list of handed-off
+/// jobs; it belongs to that list while the job is in it.
+class ready_job : public storage_job {
+ public:
+  ready_job* next_ready = nullptr;
 };
 
 template <class T>

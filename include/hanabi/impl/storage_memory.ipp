@@ -320,7 +320,7 @@ HANABI_DECL memory_store::memory_store(executor_type executor, memory_store_conf
 
 HANABI_DECL memory_store::~memory_store() = default;
 
-HANABI_DECL void memory_store::submit(std::unique_ptr<detail::storage_job> job) {
+HANABI_DECL void memory_store::submit(detail::job_ptr job) {
   std::lock_guard lock(mutex_);
   job->execute(*core_);
   job->complete();  // posts; completing under the lock keeps handlers in submission order

@@ -25,10 +25,10 @@ HANABI_DECL void queue_journal_state::record_now(const queue_event& event) {
     if (failed_) return;  // stopped: nothing recorded now could follow the stored version
     recorded_ = event.version;
     pending_.add(event);
-    if (writing_) return;  // the write in flight will submit the next batch when it completes
-    writing_ = true;
+    if (writing_) return;  // the write out will take it, or written() hands it off again
+    claim_write();
   }
-  submit_write();
+  store_.hand_off(write_);
 }
 
 HANABI_DECL void queue_journal_state::hand_off_on(boost::asio::any_io_executor strand) {
@@ -50,10 +50,15 @@ HANABI_DECL void queue_journal_state::hand_off() {
     if (pending_.empty()) return;  // a flush or an earlier hand-off took it already
     if (failed_) return pending_.clear();  // stopped: nothing could follow the stored version
     recorded_ = pending_.last_version();
-    if (writing_) return;  // the write in flight will submit the next batch when it completes
-    writing_ = true;
+    if (writing_) return;  // the write out will take it, or written() hands it off again
+    claim_write();
   }
-  submit_write();
+  store_.hand_off(write_);  // no syscall while the store's thread is awake (see job_thread)
+}
+
+HANABI_DECL void queue_journal_state::claim_write() {
+  writing_ = true;
+  in_flight_ = shared_from_this();
 }
 
 HANABI_DECL void queue_journal_state::flush(flush_handler handler) {
@@ -76,10 +81,17 @@ HANABI_DECL void queue_journal_state::add_waiter(flush_handler handler) {
   if (failed_ || durable_version() >= target) {
     const error_code ec = failed_ ? failed_->code : error_code{};
     lock.unlock();
-    complete(waiter{target, std::move(handler)}, ec, durable_version());
+    complete(make_waiter(target, std::move(handler)), ec, durable_version());
     return;
   }
-  waiters_.push_back(waiter{target, std::move(handler)});  // a write is in flight: recorded_ > durable
+  waiters_.push_back(make_waiter(target, std::move(handler)));  // the write is out: recorded_ > durable
+}
+
+HANABI_DECL queue_journal_state::waiter queue_journal_state::make_waiter(std::uint64_t version,
+                                                                          flush_handler handler) const {
+  auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler, store_.get_executor()),
+                                  boost::asio::execution::outstanding_work.tracked);
+  return waiter{version, std::move(handler), std::move(work)};
 }
 
 HANABI_DECL std::uint64_t queue_journal_state::recorded_version() const {
@@ -90,12 +102,6 @@ HANABI_DECL std::uint64_t queue_journal_state::recorded_version() const {
 HANABI_DECL std::optional<failure> queue_journal_state::failed() const {
   std::lock_guard lock(mutex_);
   return failed_;
-}
-
-HANABI_DECL void queue_journal_state::submit_write() {
-  store_.start<storage::journal_status>(
-      diag_, [self = shared_from_this()](error_code ec, storage::journal_status status) { self->written(ec, status); },
-      true, [self = shared_from_this()](storage_core& core) { return self->write_batch(core); });
 }
 
 // Runs where the store runs its operations (its own thread for sqlite_store).
@@ -109,38 +115,57 @@ HANABI_DECL result<storage::journal_status> queue_journal_state::write_batch(sto
   return core.append_events(key_, std::move(events));
 }
 
-HANABI_DECL void queue_journal_state::written(error_code ec, storage::journal_status status) {
-  std::vector<waiter> ready;
+HANABI_DECL void queue_journal_state::write_job::release() noexcept {
+  auto outcome = std::move(*outcome_);
+  outcome_.reset();
+  owner_.released(std::move(outcome));
+}
+
+// On the store's thread, the last time it touches the write: from here on written() owns it.
+HANABI_DECL void queue_journal_state::released(result<storage::journal_status> outcome) noexcept {
+  boost::asio::post(store_.get_executor(), [self = std::move(in_flight_), outcome = std::move(outcome)]() mutable {
+    self->written(std::move(outcome));
+  });
+}
+
+HANABI_DECL void queue_journal_state::written(result<storage::journal_status> outcome) {
   bool again = false;
   {
     std::lock_guard lock(mutex_);
-    if (ec) {
-      failed_ = failure{ec, diag_};
+    if (!outcome) {
+      failed_ = outcome.error();
       pending_.clear();
-      ready.swap(waiters_);
+      take_waiters(0, true);
       writing_ = false;
     } else {
-      durable_.store(status.version, std::memory_order_release);
-      // Targets never decrease (each is the recorded version at its call), so the ready ones lead.
-      std::size_t done = 0;
-      while (done < waiters_.size() && waiters_[done].version <= status.version) ready.push_back(std::move(waiters_[done++]));
-      waiters_.erase(waiters_.begin(), waiters_.begin() + static_cast<std::ptrdiff_t>(done));
-      again = !pending_.empty();
+      durable_.store(outcome->version, std::memory_order_release);
+      take_waiters(outcome->version, false);
+      again = !pending_.empty();  // handed off while the write was out
       writing_ = again;
+      if (again) in_flight_ = shared_from_this();
     }
   }
-  if (ec)
+  const error_code ec = outcome ? error_code{} : outcome.error().code;
+  if (!outcome)
     log_.error("storage: journal of session {}/{}/{} stopped at version {}: {}", key_.bot, key_.guild, key_.channel,
-               durable_version(), failure{ec, diag_}.what());
-  for (auto& w : ready) complete(std::move(w), ec, durable_version());
-  if (again) submit_write();
+               durable_version(), outcome.error().what());
+  for (auto& w : completing_) complete(std::move(w), ec, durable_version());
+  completing_.clear();
+  if (again) store_.hand_off(write_);
+}
+
+HANABI_DECL void queue_journal_state::take_waiters(std::uint64_t durable, bool all) {
+  // Targets never decrease (each is the recorded version at its call), so the ready ones lead.
+  while (first_waiter_ < waiters_.size() && (all || waiters_[first_waiter_].version <= durable))
+    completing_.push_back(std::move(waiters_[first_waiter_++]));
+  if (first_waiter_ < waiters_.size()) return;
+  waiters_.clear();
+  first_waiter_ = 0;
 }
 
 HANABI_DECL void queue_journal_state::complete(waiter w, error_code ec, std::uint64_t version) const {
-  auto work = boost::asio::prefer(boost::asio::get_associated_executor(w.handler, store_.get_executor()),
-                                  boost::asio::execution::outstanding_work.tracked);
   // Through the store's executor, so that a handler never runs inside async_flush itself.
-  boost::asio::post(store_.get_executor(), [work = std::move(work), h = std::move(w.handler), ec, version]() mutable {
+  boost::asio::post(store_.get_executor(), [work = std::move(w.work), h = std::move(w.handler), ec, version]() mutable {
     boost::asio::dispatch(work, [h = std::move(h), ec, version]() mutable { std::move(h)(ec, version); });
   });
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <hanabi/detail/redis_connection.hpp>
+#include <hanabi/storage/redis_connection.hpp>
 #include <hanabi/storage/redis_store.hpp>
 
 #include <fmt/format.h>
@@ -11,6 +11,10 @@
 #include <tuple>
 
 namespace hanabi::detail {
+
+using storage::redis_command;
+using storage::redis_connection;
+using storage::redis_reply;
 
 // ---- Stored records ----
 // Entries, plays, actions and node sessions hold user text that need not be valid UTF-8 (which a
@@ -794,14 +798,16 @@ class redis_core final : public storage_core {
 namespace hanabi::storage {
 
 HANABI_DECL result<std::unique_ptr<redis_store>> redis_store::open(executor_type executor, redis_store_config config) {
+  const auto hand_off_window = config.hand_off_window;
   auto core = std::make_unique<detail::redis_core>(std::move(config));
   if (auto r = core->connect(); !r) return r.error();
-  return std::unique_ptr<redis_store>(new redis_store(std::move(executor), std::move(core)));
+  return std::unique_ptr<redis_store>(new redis_store(std::move(executor), std::move(core), hand_off_window));
 }
 
-HANABI_DECL redis_store::redis_store(executor_type executor, std::unique_ptr<detail::redis_core> core)
+HANABI_DECL redis_store::redis_store(executor_type executor, std::unique_ptr<detail::redis_core> core,
+                                     std::chrono::microseconds hand_off_window)
     : store(std::move(executor)), core_(std::move(core)) {
-  worker_.start({}, [this](detail::job_thread::batch& batch) {
+  worker_.start({.hand_off_poll = hand_off_window}, [this](detail::job_thread::batch& batch) {
     for (auto& job : batch) {
       job->execute(*core_);
       job->complete();
@@ -815,6 +821,8 @@ HANABI_DECL void redis_store::close() {
   if (worker_.close()) core_.reset();
 }
 
-HANABI_DECL void redis_store::submit(std::unique_ptr<detail::storage_job> job) { worker_.submit(std::move(job)); }
+HANABI_DECL void redis_store::submit(detail::job_ptr job) { worker_.submit(std::move(job)); }
+
+HANABI_DECL void redis_store::hand_off(detail::ready_job& job) { worker_.hand_off(job); }
 
 }  // namespace hanabi::storage

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <hanabi/detail/redis_connection.hpp>
+#include <hanabi/storage/redis_connection.hpp>
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
@@ -10,6 +10,8 @@
 #include <sys/time.h>
 
 namespace hanabi::detail {
+
+using storage::redis_reply;
 
 inline timeval redis_timeval(std::chrono::milliseconds ms) noexcept {
   const auto count = std::max<std::int64_t>(ms.count(), 1);
@@ -67,7 +69,11 @@ class redis_sigpipe_guard {
 
 inline failure redis_error_reply(const redis_reply& r) { return failure{error::storage_failure, "redis: " + r.str}; }
 
-HANABI_DECL redis_connection::redis_connection(storage::redis_store_config config) : config_(std::move(config)) {}
+}  // namespace hanabi::detail
+
+namespace hanabi::storage {
+
+HANABI_DECL redis_connection::redis_connection(redis_store_config config) : config_(std::move(config)) {}
 
 HANABI_DECL redis_connection::~redis_connection() {
   if (context_ != nullptr) redisFree(context_);
@@ -86,13 +92,13 @@ HANABI_DECL failure redis_connection::lost(std::string_view doing) {
 
 HANABI_DECL result<void> redis_connection::connect() {
   if (context_ != nullptr) return {};
-  const timeval connect_timeout = redis_timeval(config_.connect_timeout);
+  const timeval connect_timeout = detail::redis_timeval(config_.connect_timeout);
   context_ = config_.unix_socket.empty()
                  ? redisConnectWithTimeout(config_.host.c_str(), config_.port, connect_timeout)
                  : redisConnectUnixWithTimeout(config_.unix_socket.c_str(), connect_timeout);
   if (context_ == nullptr) return failure{error::storage_unavailable, "redis: out of memory"};
   if (context_->err != 0) return lost("cannot connect");
-  if (redisSetTimeout(context_, redis_timeval(config_.command_timeout)) != REDIS_OK) return lost("cannot set the timeout");
+  if (redisSetTimeout(context_, detail::redis_timeval(config_.command_timeout)) != REDIS_OK) return lost("cannot set the timeout");
   std::vector<redis_command> setup;
   if (!config_.password.empty()) setup.push_back({"AUTH", std::string(config_.password.reveal())});
   if (config_.database != 0) setup.push_back({"SELECT", std::to_string(config_.database)});
@@ -107,7 +113,7 @@ HANABI_DECL result<void> redis_connection::connect() {
 }
 
 HANABI_DECL result<std::vector<redis_reply>> redis_connection::pipeline(const std::vector<redis_command>& commands) {
-  const redis_sigpipe_guard no_sigpipe;
+  const detail::redis_sigpipe_guard no_sigpipe;
   if (auto r = connect(); !r) return r.error();
   for (const auto& c : commands) {
     std::vector<const char*> argv;
@@ -124,11 +130,11 @@ HANABI_DECL result<std::vector<redis_reply>> redis_connection::pipeline(const st
   for (std::size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
     if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) return lost("connection lost");
-    replies.push_back(copy_redis_reply(*static_cast<redisReply*>(raw)));
+    replies.push_back(detail::copy_redis_reply(*static_cast<redisReply*>(raw)));
     freeReplyObject(raw);
   }
   for (const auto& r : replies)  // read them all first: the connection stays in step
-    if (r.type == redis_reply::kind::error) return redis_error_reply(r);
+    if (r.type == redis_reply::kind::error) return detail::redis_error_reply(r);
   return replies;
 }
 
@@ -150,8 +156,8 @@ HANABI_DECL result<std::optional<std::vector<redis_reply>>> redis_connection::tr
   auto& exec = replies->back();
   if (exec.type == redis_reply::kind::nil) return std::optional<std::vector<redis_reply>>{};
   for (const auto& r : exec.elements)
-    if (r.type == redis_reply::kind::error) return redis_error_reply(r);
+    if (r.type == redis_reply::kind::error) return detail::redis_error_reply(r);
   return std::optional<std::vector<redis_reply>>{std::move(exec.elements)};
 }
 
-}  // namespace hanabi::detail
+}  // namespace hanabi::storage

@@ -722,9 +722,12 @@ HANABI_DECL result<std::unique_ptr<sqlite_store>> sqlite_store::open(executor_ty
 HANABI_DECL sqlite_store::sqlite_store(executor_type executor, sqlite_store_config config,
                                        std::unique_ptr<detail::sqlite_core> core, int schema_version)
     : store(std::move(executor)), config_(std::move(config)), core_(std::move(core)), schema_version_(schema_version) {
-  // Batched: a journal append waits up to batch_window for more, committed together.
+  // Batched: a journal append waits up to batch_window for more, committed together; after work,
+  // the writer looks for handed-off journal batches every batch_window until one brings nothing.
   const bool batched = config_.commit == journal_commit::batched;
-  writer_.start({.limit = batched ? config_.batch_limit : 1, .window = config_.batch_window},
+  writer_.start({.limit = batched ? config_.batch_limit : 1,
+                 .window = config_.batch_window,
+                 .hand_off_poll = batched ? config_.batch_window : std::chrono::microseconds{0}},
                 [this](detail::job_thread::batch& batch) { run_batch(batch); });
 }
 
@@ -737,7 +740,9 @@ HANABI_DECL void sqlite_store::close() {
   core_.reset();
 }
 
-HANABI_DECL void sqlite_store::submit(std::unique_ptr<detail::storage_job> job) { writer_.submit(std::move(job)); }
+HANABI_DECL void sqlite_store::submit(detail::job_ptr job) { writer_.submit(std::move(job)); }
+
+HANABI_DECL void sqlite_store::hand_off(detail::ready_job& job) { writer_.hand_off(job); }
 
 HANABI_DECL void sqlite_store::run_batch(detail::job_thread::batch& batch) {
   if (batch.size() == 1) {

@@ -10,8 +10,8 @@ auto store::start(diagnostics& diag, Token&& token, bool journal_append, Op op) 
   using job_type = detail::storage_op<T, Op>;
   return boost::asio::async_initiate<Token, signature>(
       [this, &diag, journal_append](auto handler, Op operation) {
-        submit(std::make_unique<job_type>(typename job_type::handler_type(std::move(handler)), diag,
-                                          std::move(operation), executor_, journal_append));
+        submit(detail::job_ptr(new job_type(typename job_type::handler_type(std::move(handler)), diag,
+                                            std::move(operation), executor_, journal_append)));
       },
       token, std::move(op));
 }

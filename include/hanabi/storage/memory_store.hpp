@@ -25,7 +25,7 @@ class memory_store final : public store {
   HANABI_DECL ~memory_store() override;
 
  protected:
-  HANABI_DECL void submit(std::unique_ptr<detail::storage_job> job) override;
+  HANABI_DECL void submit(detail::job_ptr job) override;
 
  private:
   std::mutex mutex_;

@@ -22,11 +22,20 @@
 // strand: it runs after the strand's current work (the command that made the
 // changes), moves the whole buffer into the journal's pending batch under the
 // journal's lock (a swap, once the buffers have their working size) and, if no
-// write is in flight, asks the store for one. The store's thread then swaps the
-// pending batch for the previous (emptied) one, rebuilds and serializes its
-// events and appends them in one operation (a batching store also groups it
-// with other sessions' appends into one commit). Batches handed off meanwhile
-// wait in the pending batch and are submitted when the write completes.
+// write is out, hands the journal's one reusable write job to the store
+// (store::hand_off: no allocation; on a SQLite or Redis store one lock-free link
+// into its thread's list, and no wake-up, no syscall, while that thread is awake:
+// see detail/job_thread.hpp). The store's thread picks it up at its next look,
+// within one batch window (1 ms by default) of the hand-off, or at once if it was
+// idle (then the hand-off wakes it); it swaps the pending batch for the previous
+// (emptied) one, rebuilds and serializes its events and appends them in one
+// operation (a batching store also groups it with other sessions' appends into
+// one commit). Batches handed off meanwhile wait in the pending batch and are
+// handed off again when the write completes.
+//
+// The price of the quiet hand-off is latency, not safety: an event becomes durable
+// up to about one window later than if each hand-off woke the store's thread, the
+// same wait group commit already imposes on an append.
 //
 // Acknowledgement stays exact: durable_version() only ever reports versions
 // whose append has been committed, and async_flush first hands off what the
@@ -43,6 +52,7 @@
 #include <hanabi/storage/records.hpp>
 #include <hanabi/storage/store.hpp>
 
+#include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -100,6 +110,26 @@ class queue_journal_state final : public queue_recorder,
   struct waiter {
     std::uint64_t version;  // complete once this version is durable
     flush_handler handler;
+    // Keeps the handler's executor (by default the store's) busy from the flush on, as every store
+    // operation does: a caller running that io_context until it runs out of work sees the flush end.
+    boost::asio::any_completion_executor work;
+  };
+
+  /// The journal's one write, handed to the store again for each batch: a member, so a hand-off
+  /// allocates nothing. It runs on the store's thread; once the store releases it, the outcome
+  /// goes to written() through the store's executor (never inside the hand-off itself).
+  class write_job final : public ready_job {
+   public:
+    explicit write_job(queue_journal_state& owner) : owner_(owner) {}
+    void execute(storage_core& core) override { outcome_.emplace(owner_.write_batch(core)); }
+    void fail(failure why) override { outcome_.emplace(std::move(why)); }
+    void complete() override {}  // released() reports the outcome: after it, the store is done with the job
+    bool is_journal_append() const noexcept override { return true; }
+    void release() noexcept override;
+
+   private:
+    queue_journal_state& owner_;
+    std::optional<result<storage::journal_status>> outcome_;
   };
 
   // x86-64 and most ARM cores (std::hardware_destructive_interference_size warns: it may vary
@@ -108,12 +138,18 @@ class queue_journal_state final : public queue_recorder,
 
   /// On the strand, once per batch: posts hand_off() to the strand (or, with none, hands off now).
   HANABI_DECL void batch_started() override;
-  /// On the strand: the recorder's buffer into pending_, and a write submitted if none is in flight.
+  /// On the strand: the recorder's buffer into pending_, and the write handed to the store if it
+  /// is not out already.
   HANABI_DECL void hand_off();
   HANABI_DECL void add_waiter(flush_handler handler);
-  HANABI_DECL void submit_write();
+  /// With the lock held, when no write is out: marks it out, held by the state until written().
+  HANABI_DECL void claim_write();
   HANABI_DECL result<storage::journal_status> write_batch(storage_core& core);
-  HANABI_DECL void written(error_code ec, storage::journal_status status);
+  HANABI_DECL void released(result<storage::journal_status> outcome) noexcept;
+  HANABI_DECL void written(result<storage::journal_status> outcome);
+  /// With the lock held: the waiters whose version `durable` covers (all of them if `all`) into completing_.
+  HANABI_DECL void take_waiters(std::uint64_t durable, bool all);
+  HANABI_DECL waiter make_waiter(std::uint64_t version, flush_handler handler) const;
   HANABI_DECL void complete(waiter w, error_code ec, std::uint64_t version) const;
 
   // The store thread's side: what it writes is on cache lines apart from the strand's buffer (the
@@ -121,18 +157,24 @@ class queue_journal_state final : public queue_recorder,
   storage::store& store_;
   const storage::session_key key_;
   const logger log_;
-  alignas(cache_line) diagnostics diag_;  // of the one write in flight
+  alignas(cache_line) write_job write_{*this};
   detail::flat_event_batch batch_;     // taken by the write in flight; store thread only
+  std::vector<waiter> completing_;     // written()'s, reused (one written() at a time)
 
   // Shared: what a hand-off, the listener and the store's thread touch.
   alignas(cache_line) mutable spin_lock mutex_;
   detail::flat_event_batch pending_;   // handed off, not yet taken by a write
   std::uint64_t recorded_;             // the newest version in pending_ or written
-  bool writing_ = false;               // a write is submitted and has not completed
+  bool writing_ = false;               // the write is handed to the store and written() has not run
+  std::shared_ptr<queue_journal_state> in_flight_;  // the write's hold on the state, while it is out
   std::optional<failure> failed_;
   std::optional<boost::asio::any_io_executor> strand_;  // where hand-offs run; set once
 
+  // Waiters in version order; those before first_waiter_ are completed (moved from): the vector is
+  // cleared, keeping its capacity, once all are, so a flush allocates no slot. (No erase: it would
+  // move-assign any_completion_handler, which recurses forever in Boost 1.81.)
   alignas(cache_line) std::vector<waiter> waiters_;
+  std::size_t first_waiter_ = 0;
   std::atomic<std::uint64_t> durable_;
 };
 
@@ -156,7 +198,8 @@ struct queue_journal_config {
 /// handlers run on their associated executor, by default the store's. The store must outlive the
 /// journal and every write it started (async_flush until it completes, then close the store).
 ///
-/// Failure: if an append fails (the disk, a version that does not follow the stored one), the
+/// Failure: if an append fails (the disk, a version that does not follow the stored one, the store
+/// closed before the batch was handed off), the
 /// journal stops: later events are dropped, durable_version() stays where it was, pending and later
 /// flushes complete with the error. To resume, save a snapshot of the queue and start a new journal
 /// at its version.

@@ -89,6 +89,11 @@ struct redis_store_config {
   std::chrono::milliseconds command_timeout{5000};
   /// When to fold a session's journal into its snapshot.
   compaction_config compaction;
+  /// How long the store's thread, after running work, keeps looking for queue journals' handed-off
+  /// batches before it goes idle. While it looks, a journal's hand-off wakes no thread (no syscall
+  /// on the queue's strand) and its batch is picked up within this window. 0: every hand-off to an
+  /// idle thread wakes it.
+  std::chrono::microseconds hand_off_window{1000};
   hanabi::logger log;
 };
 
@@ -108,11 +113,16 @@ class redis_store final : public store {
   /// done; idempotent; not to be called from a handler running on a thread close() waits for.
   HANABI_DECL void close();
 
+  /// What the store's thread has done (its sleeps and wake-ups): for tests and benchmarks.
+  detail::job_thread_stats thread_stats() const { return worker_.stats(); }
+
  protected:
-  HANABI_DECL void submit(std::unique_ptr<detail::storage_job> job) override;
+  HANABI_DECL void submit(detail::job_ptr job) override;
+  HANABI_DECL void hand_off(detail::ready_job& job) override;
 
  private:
-  HANABI_DECL redis_store(executor_type executor, std::unique_ptr<detail::redis_core> core);
+  HANABI_DECL redis_store(executor_type executor, std::unique_ptr<detail::redis_core> core,
+                          std::chrono::microseconds hand_off_window);
 
   std::unique_ptr<detail::redis_core> core_;
   detail::job_thread worker_;

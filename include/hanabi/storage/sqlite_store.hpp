@@ -45,7 +45,12 @@ struct sqlite_store_config {
   /// The database file; created (with its directory entry) when missing. Never ":memory:" in production.
   std::string path = "hanabi.db";
   journal_commit commit = journal_commit::batched;
-  /// Batched mode: how long the writer waits for more appends before committing a batch.
+  /// Batched mode: how long the writer waits for more appends before committing a batch; also how
+  /// long, after running work, it keeps looking for queue journals' handed-off batches before it
+  /// goes idle. While it looks, a journal's hand-off wakes no thread (no syscall on the queue's
+  /// strand) and its batch is picked up within this window: a journaled event becomes durable up
+  /// to about two windows plus the commit after its hand-off, the trade group commit already makes.
+  /// In `each` mode the writer goes idle at once and every hand-off to an idle writer wakes it.
   std::chrono::microseconds batch_window{1000};
   /// Batched mode: the most appends one commit holds.
   std::size_t batch_limit = 512;
@@ -82,8 +87,12 @@ class sqlite_store final : public store {
   /// The schema version of the open database.
   int schema_version() const noexcept { return schema_version_; }
 
+  /// What the store's thread has done (its sleeps and wake-ups): for tests and benchmarks.
+  detail::job_thread_stats thread_stats() const { return writer_.stats(); }
+
  protected:
-  HANABI_DECL void submit(std::unique_ptr<detail::storage_job> job) override;
+  HANABI_DECL void submit(detail::job_ptr job) override;
+  HANABI_DECL void hand_off(detail::ready_job& job) override;
 
  private:
   HANABI_DECL sqlite_store(executor_type executor, sqlite_store_config config, std::unique_ptr<detail::sqlite_core> core,

@@ -316,7 +316,13 @@ class store {
   explicit store(executor_type executor) : executor_(std::move(executor)) {}
 
   /// Runs the job (now or later, on any thread) and then completes it, in submission order.
-  virtual void submit(std::unique_ptr<detail::storage_job> job) = 0;
+  virtual void submit(detail::job_ptr job) = 0;
+
+  /// Runs a reusable job handed off by a queue journal (from its queue's strand, so this must be
+  /// cheap), then completes and releases it. Unlike submit(), no order with other operations is
+  /// promised: a store may pick handed-off jobs up at its next look (see job_thread). By default, as
+  /// submit().
+  virtual void hand_off(detail::ready_job& job) { submit(detail::job_ptr(&job)); }
 
  private:
   friend class detail::queue_journal_state;  // submits its batched appends as ordinary journal jobs

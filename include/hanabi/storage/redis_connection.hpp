@@ -1,8 +1,10 @@
-// One blocking hiredis connection, as the Redis store's thread uses it: commands
-// are sent as argument vectors (binary-safe), several per round trip, and the
+// A blocking Redis connection on the store's settings (redis_store_config),
+// for what an application keeps beside the store on the same server: the
+// Redis store's own thread drives one, and the example bot keeps its small
+// side tables (text channels, the one-process-per-name lease) with another.
+// Commands are argument vectors (binary-safe), several per round trip, and the
 // replies are copied out of hiredis into plain values. A lost connection is
 // freed and reported as storage_unavailable; the next call connects again.
-// Not thread-safe: one thread drives it.
 #pragma once
 
 #include <hanabi/detail/config.hpp>
@@ -16,7 +18,7 @@
 
 struct redisContext;
 
-namespace hanabi::detail {
+namespace hanabi::storage {
 
 /// One reply, copied out of hiredis's reply tree.
 struct redis_reply {
@@ -30,9 +32,12 @@ struct redis_reply {
 /// A command and its arguments, e.g. {"HSET", key, field, value}.
 using redis_command = std::vector<std::string>;
 
+/// Threading: not thread-safe; one thread at a time drives a connection. Every call blocks that
+/// thread for a round trip (at most redis_store_config's timeouts): never call it on an io_context
+/// thread that serves anything else.
 class redis_connection {
  public:
-  HANABI_DECL explicit redis_connection(storage::redis_store_config config);
+  HANABI_DECL explicit redis_connection(redis_store_config config);
   HANABI_DECL ~redis_connection();
   redis_connection(const redis_connection&) = delete;
   redis_connection& operator=(const redis_connection&) = delete;
@@ -51,17 +56,17 @@ class redis_connection {
   /// EXEC was aborted because a key WATCHed before changed (nothing was written).
   HANABI_DECL result<std::optional<std::vector<redis_reply>>> transaction(const std::vector<redis_command>& commands);
 
-  const storage::redis_store_config& config() const noexcept { return config_; }
+  const redis_store_config& config() const noexcept { return config_; }
 
  private:
   HANABI_DECL failure lost(std::string_view doing);
   HANABI_DECL std::string endpoint() const;
 
-  storage::redis_store_config config_;
+  redis_store_config config_;
   redisContext* context_ = nullptr;
 };
 
-}  // namespace hanabi::detail
+}  // namespace hanabi::storage
 
 #ifdef HANABI_HEADER_ONLY
 #  include <hanabi/impl/storage_redis_connection.ipp>
