@@ -15,7 +15,7 @@
 // copying it flat into a batch shared with the store's thread, under a spin
 // lock, through the std::function listener, still cost a queue move 30% more.
 // Now the queue calls the journal's recorder directly (queue_recorder: inline,
-// no virtual call per event): each event becomes one 32-byte record of scalars
+// no virtual call per event): each event becomes one 16-byte record of scalars
 // (plus, for inserts, removals and reorders, its positions and items in shared
 // arrays) in a buffer that only the queue's strand touches. Once per batch, when
 // the first event goes into the empty buffer, a hand-off is posted to the
