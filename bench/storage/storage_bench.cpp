@@ -19,6 +19,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 
@@ -218,6 +219,13 @@ struct journal_rig {
     caller.run();
   }
 
+  // From a job of the strand: runs `then` after the journal's hand-off of what the job recorded. The
+  // hand-off is a continuation of the job, queued at the batch's first event; so is `then`, after it.
+  template <class Then>
+  void after_hand_off(Then then) {
+    asio::defer(caller, std::move(then));
+  }
+
   temp_database db;
   asio::io_context ctx;
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(ctx);
@@ -245,11 +253,16 @@ void journal_adapter(benchmark::State& state) {
     if (!journaled) std::abort();
     persisted_run run;
     const auto start = clock_type::now();
-    std::future<std::uint64_t> flushed;
     rig.on_caller([&] {
-      timed_mutations(run, *journaled, items, mutations);
-      flushed = journal.async_flush(asio::use_future);
+      const double cpu = thread_cpu_seconds();
+      mutate(*journaled, items, mutations);
+      rig.after_hand_off([&, cpu] {
+        run.caller_cpu = thread_cpu_seconds() - cpu;
+        run.caller = seconds_since(start);
+      });
     });
+    std::future<std::uint64_t> flushed;
+    rig.on_caller([&] { flushed = journal.async_flush(asio::use_future); });
     const auto durable = flushed.get();
     run.committed = seconds_since(start);
     if (durable != journaled->version()) std::abort();
@@ -273,17 +286,13 @@ constexpr std::size_t kind_mutations = 1000;  // mutations per timed run
 #  define HANABI_BENCH_SEPARATE [[gnu::noipa]]
 #endif
 
-// Which run a call of run_mutations is: its name in callgrind's profile.
+// Which run a call of run_batch is: its name in callgrind's profile.
 enum class run_role { bare, journaled, warm_up };
 
 // `count` mutations of kind K on `q` (a queue of kind_queue_size items playing item 1, plus `count` more
-// for remove); each succeeds and makes one event; then `then` (the journaled run's flush, which hands
-// the batch off: part of the caller's cost). One instantiation per kind and role (`Role` only names
-// it), never inlined nor merged, so that callgrind's inclusive cost of each is the caller's
-// instructions for the bare and for the journaled mutations separately.
-template <mutation_kind K, run_role Role>
-HANABI_BENCH_SEPARATE void run_mutations(track_queue& q, const std::vector<queue_item>& items, std::size_t count,
-                                         const std::function<void()>& then = {}) {
+// for remove); each succeeds and makes one event.
+template <mutation_kind K>
+void run_mutations(track_queue& q, const std::vector<queue_item>& items, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) {
     const queue_item& item = items[i % items.size()];
     bool done = false;
@@ -297,7 +306,22 @@ HANABI_BENCH_SEPARATE void run_mutations(track_queue& q, const std::vector<queue
     if constexpr (K == mutation_kind::skip) done = q.skip_to(2 + i % 2).has_value();
     if (!done) std::abort();
   }
-  if (then) then();
+}
+
+// One job of the queue's strand: kind_mutations mutations of `q`, then whatever the job queued on the
+// strand (a journaled queue's hand-off of the batch); `cpu` grows by the caller thread's CPU time
+// from the first mutation to the end of the hand-off. One instantiation per kind and role (`Role`
+// only names it), never inlined nor merged, so that callgrind's inclusive cost of each is the
+// caller's instructions for the bare and for the journaled batch separately (the same job
+// machinery around both).
+template <mutation_kind K, run_role Role>
+HANABI_BENCH_SEPARATE void run_batch(journal_rig& rig, track_queue& q, const std::vector<queue_item>& items,
+                                     double& cpu) {
+  rig.on_caller([&] {
+    const double start = thread_cpu_seconds();
+    run_mutations<K>(q, items, kind_mutations);
+    rig.after_hand_off([&cpu, start] { cpu += thread_cpu_seconds() - start; });
+  });
 }
 
 // The queue each timed run starts from, at `version`, with `config`'s recorder.
@@ -333,11 +357,12 @@ double idle_wakeups_per_second(const storage::sqlite_store& store) {
 // Per iteration: kind_mutations bare mutations of one kind (a queue with no recorder), then the same
 // mutations of a queue journaled by storage::queue_journal (its recorder; batched SQLite store,
 // io_context on its own thread, one journal for the whole benchmark as one serves a session), each
-// from the same start and as one job of the queue's strand; the journaled job ends with async_flush
-// (which hands the batch off). Reports `ratio_caller_cpu` = the caller thread's CPU time journaled /
-// bare (CLOCK_THREAD_CPUTIME_ID), the bare and journaled CPU ns per mutation, `items_per_second`
-// = journaled mutations per second until async_flush reports them committed, and the store thread's
-// wake-ups (see the counters).
+// from the same start and as one job of the queue's strand (run_batch), the journaled job's time
+// including the journal's hand-off of the batch; then async_flush. Reports `ratio_caller_cpu` = the
+// caller thread's CPU time journaled / bare (CLOCK_THREAD_CPUTIME_ID), the bare and journaled CPU ns
+// per mutation, `flush_us` = the caller's CPU per async_flush (apart: not a mutation's cost),
+// `items_per_second` = journaled mutations per second until async_flush reports them committed, and
+// the store thread's wake-ups (see the counters).
 template <mutation_kind K>
 void journal_mutation(benchmark::State& state) {
   const auto items = sample_items(64);
@@ -345,13 +370,14 @@ void journal_mutation(benchmark::State& state) {
   auto& journal = rig.journal;
   const auto& journaled_config = rig.config;
   std::future<std::uint64_t> flushed;
-  const std::function<void()> flush = [&] { flushed = journal.async_flush(asio::use_future); };
+  double warm_up_cpu = 0, flush_cpu = 0;
   // As in a long session, the buffers start at their working size (under callgrind a single timed
   // run could otherwise be one batch that grows from nothing): three batches, as three buffers take
   // turns (the strand's, the pending one, the one being written).
   for (int i = 0; i < 3; ++i) {
     auto warm = kind_start(items, K, journal.recorded_version(), journaled_config);
-    rig.on_caller([&] { run_mutations<K, run_role::warm_up>(warm, items, kind_mutations, flush); });
+    run_batch<K, run_role::warm_up>(rig, warm, items, warm_up_cpu);
+    rig.on_caller([&] { flushed = journal.async_flush(asio::use_future); });
     flushed.get();
   }
   double bare_cpu = 0, journaled_cpu = 0;
@@ -363,17 +389,15 @@ void journal_mutation(benchmark::State& state) {
   std::optional<track_queue> bare(kind_start(items, K, 0, {}));
   std::optional<track_queue> journaled(kind_start(items, K, journal.recorded_version(), journaled_config));
   for (auto _ : state) {
-    rig.on_caller([&] {
-      const double cpu = thread_cpu_seconds();
-      run_mutations<K, run_role::bare>(*bare, items, kind_mutations);
-      bare_cpu += thread_cpu_seconds() - cpu;
-    });
-
+    run_batch<K, run_role::bare>(rig, *bare, items, bare_cpu);
     const auto start = clock_type::now();
+    run_batch<K, run_role::journaled>(rig, *journaled, items, journaled_cpu);
+    // What waiting for durability adds, apart: a session flushes on demand (its close, a shutdown),
+    // not with each batch; the hand-off above is what every batch costs.
     rig.on_caller([&] {
       const double cpu = thread_cpu_seconds();
-      run_mutations<K, run_role::journaled>(*journaled, items, kind_mutations, flush);
-      journaled_cpu += thread_cpu_seconds() - cpu;
+      flushed = journal.async_flush(asio::use_future);
+      flush_cpu += thread_cpu_seconds() - cpu;
     });
     if (!(bare->size() == journaled->size())) std::abort();
     const std::uint64_t expected = journaled->version();
@@ -390,6 +414,7 @@ void journal_mutation(benchmark::State& state) {
   state.counters["ratio_caller_cpu"] = journaled_cpu / bare_cpu;
   state.counters["bare_ns"] = bare_cpu * 1e9 / mutations;
   state.counters["journaled_ns"] = journaled_cpu * 1e9 / mutations;
+  state.counters["flush_us"] = flush_cpu * 1e6 / static_cast<double>(state.iterations());
   // The store's thread: the share of hand-offs that had to wake it (it was idle), and its own
   // wake-ups per second (timed looks + wakes from idle) while busy and, once idle, over 0.2 s.
   state.counters["hand_off_wakes"] =

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <hanabi/detail/config.hpp>
+#include <hanabi/detail/prefetch.hpp>
 #include <hanabi/detail/storage_core.hpp>
 
 #include <atomic>
@@ -83,6 +84,8 @@ class job_thread {
   /// journal append within one hand_off_poll interval, or at once if it was idle (then this wakes it).
   /// After close(), fails, completes and releases it here.
   HANABI_DECL void hand_off(ready_job& job);
+  /// A hand-off is coming (a journal began a batch): claims the hand-off list's line meanwhile.
+  void expect_hand_off() const noexcept { prefetch_for_write(&handed_off_); }
 
   /// Takes no more jobs, lets the thread run those queued and handed off, then joins it (unless
   /// called on it). False when an earlier close() already did all that, so the caller's own
@@ -112,8 +115,9 @@ class job_thread {
   job_thread_stats stats_;  // under mutex_, but for hand_off_wakes
   std::thread thread_;
 
-  // The lock-free side, touched by hand_off() (callers) and the thread.
-  std::atomic<ready_job*> handed_off_{nullptr};  // a stack: the newest first
+  // The lock-free side, touched by hand_off() (callers) and the thread: on a line of its own, apart
+  // from what the thread writes as it runs (stats_).
+  alignas(64) std::atomic<ready_job*> handed_off_{nullptr};  // a stack: the newest first
   std::atomic<bool> idle_{false};
   std::atomic<bool> closed_{false};
   std::atomic<std::uint64_t> hand_off_wakes_{0};

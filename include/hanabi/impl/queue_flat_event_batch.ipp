@@ -21,30 +21,42 @@ HANABI_DECL std::array<std::uint32_t, 3> flat_event_batch::list_scalars(const st
   return {narrow(numbers.size()), 0, 0};
 }
 
-HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
+HANABI_DECL bool flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
                                        const queue_change::inserted& c) {
   for (const auto& item : c.items) items_.push_back(flatten(item));
-  push(version, rng_state, change_index_of<queue_change::inserted>, list_scalars(c.positions));
+  return push(version, rng_state, record<queue_change::inserted>(list_scalars(c.positions)));
 }
 
-HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state, queue_change::inserted&& c) {
+HANABI_DECL bool flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state, queue_change::inserted&& c) {
   for (auto& item : c.items) items_.push_back(flatten(std::move(item)));
-  push(version, rng_state, change_index_of<queue_change::inserted>, list_scalars(c.positions));
+  return push(version, rng_state, record<queue_change::inserted>(list_scalars(c.positions)));
 }
 
-HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
+HANABI_DECL bool flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
                                        const queue_change::removed& c) {
-  push(version, rng_state, change_index_of<queue_change::removed>, list_scalars(c.positions));
+  return push(version, rng_state, record<queue_change::removed>(list_scalars(c.positions)));
 }
 
-HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
+HANABI_DECL bool flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
                                        const queue_change::reordered& c) {
-  push(version, rng_state, change_index_of<queue_change::reordered>, list_scalars(c.order), c.by_shuffle);
+  return push(version, rng_state, record<queue_change::reordered>(list_scalars(c.order), c.by_shuffle));
 }
 
-HANABI_DECL void flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
+HANABI_DECL bool flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
                                        const queue_event::change_type& change) {
+  // A replayed event may carry any state: mark it here, since a scalar change's add would not look.
+  const bool first = empty();
+  if (version != next_.version || rng_state != next_.rng_state) mark(version, rng_state);
   std::visit([&](const auto& c) { add(version, rng_state, c); }, change);
+  return first;
+}
+
+HANABI_DECL bool flat_event_batch::mark_for(std::uint64_t version, std::uint64_t rng_state) {
+  const bool first = empty();
+  if (first && events_)
+    for (std::size_t r = 0; r < prefetch_records; r += 64 / sizeof(flat_event)) prefetch_for_write(events_.get() + r);
+  mark(version, rng_state);
+  return first;
 }
 
 HANABI_DECL void flat_event_batch::splice(flat_event_batch& other) {
@@ -81,7 +93,7 @@ HANABI_DECL void flat_event_batch::push_mark(std::uint8_t type, std::uint64_t va
 
 HANABI_DECL void flat_event_batch::grow() {
   const std::size_t capacity = capacity_ ? 2 * capacity_ : 64;
-  auto events = std::make_unique<flat_event[]>(capacity);
+  auto events = std::make_unique<flat_event[]>(capacity + prefetch_records);
   std::copy_n(events_.get(), count_, events.get());
   events_ = std::move(events);
   capacity_ = capacity;

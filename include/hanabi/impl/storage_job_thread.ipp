@@ -141,6 +141,9 @@ HANABI_DECL void job_thread::gather_appends(std::unique_lock<std::mutex>& lock, 
 }
 
 HANABI_DECL void job_thread::take_handed_off() {
+  // A look that finds nothing writes nothing: the list's line then stays where the journals' next
+  // hand-off will want it, rather than move to this thread's core at every look.
+  if (handed_off_.load(std::memory_order_relaxed) == nullptr) return;
   for (ready_job* job = oldest_first(handed_off_.exchange(nullptr, std::memory_order_acquire)); job;) {
     ready_job* next = job->next_ready;
     pending_.push_back(job_ptr(job));

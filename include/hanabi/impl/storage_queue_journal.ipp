@@ -1,12 +1,16 @@
 #pragma once
 
+#include <hanabi/detail/prefetch.hpp>
 #include <hanabi/storage/queue_journal.hpp>
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/blocking.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/execution/relationship.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
+#include <boost/asio/require.hpp>
 
 #include <mutex>
 #include <optional>
@@ -26,24 +30,38 @@ HANABI_DECL void queue_journal_state::record_now(const queue_event& event) {
     recorded_ = event.version;
     pending_.add(event);
     if (writing_) return;  // the write out will take it, or written() hands it off again
-    claim_write();
+    claim_write({});
   }
   store_.hand_off(write_);
 }
 
 HANABI_DECL void queue_journal_state::hand_off_on(boost::asio::any_io_executor strand) {
+  // The properties a hand-off needs, applied once here rather than by asio::post at every batch:
+  // never run inside batch_started() (the queue is mid-mutation), and a continuation of the job
+  // that recorded, which an io_context queues on its own thread with no lock and no atomic.
+  auto hand_offs = boost::asio::prefer(boost::asio::require(strand, boost::asio::execution::blocking.never),
+                                       boost::asio::execution::relationship.continuation);
   std::lock_guard lock(mutex_);
   strand_ = std::move(strand);
+  hand_offs_ = std::move(hand_offs);
 }
 
 HANABI_DECL void queue_journal_state::batch_started() {
-  // strand_ is only written before the queue records or on the strand itself: reading it here, on
-  // the strand, needs no lock.
-  if (!strand_) return hand_off();
-  boost::asio::post(*strand_, [self = shared_from_this()] { self->hand_off(); });
+  // hand_offs_ is only written before the queue records or on the strand itself: reading it here,
+  // on the strand, needs no lock. No work guard (asio::post's): the queued job is the executor's work.
+  if (!hand_offs_) return hand_off({});
+  // The hand-off at the batch's end takes the lock, pending_ and the store's hand-off list, which
+  // the store's side wrote last: claim their lines now, while the batch is being recorded.
+  for (std::size_t line = 0; line < shared_lines; ++line)
+    detail::prefetch_for_write(reinterpret_cast<const char*>(&mutex_) + line * cache_line);
+  store_.expect_hand_off();
+  hand_offs_->execute([self = shared_from_this()]() mutable {
+    auto& state = *self;
+    state.hand_off(std::move(self));
+  });
 }
 
-HANABI_DECL void queue_journal_state::hand_off() {
+HANABI_DECL void queue_journal_state::hand_off(std::shared_ptr<queue_journal_state> hold) {
   {
     std::lock_guard lock(mutex_);
     take(pending_);  // a swap when no write waits: the strand's buffer gets pending_'s emptied capacity
@@ -51,14 +69,15 @@ HANABI_DECL void queue_journal_state::hand_off() {
     if (failed_) return pending_.clear();  // stopped: nothing could follow the stored version
     recorded_ = pending_.last_version();
     if (writing_) return;  // the write out will take it, or written() hands it off again
-    claim_write();
+    claim_write(std::move(hold));
   }
   store_.hand_off(write_);  // no syscall while the store's thread is awake (see job_thread)
 }
 
-HANABI_DECL void queue_journal_state::claim_write() {
+HANABI_DECL void queue_journal_state::claim_write(std::shared_ptr<queue_journal_state> hold) {
   writing_ = true;
-  in_flight_ = shared_from_this();
+  // Takes over the queued hand-off's reference when there is one: an atomic increment fewer.
+  in_flight_ = hold ? std::move(hold) : shared_from_this();
 }
 
 HANABI_DECL void queue_journal_state::flush(flush_handler handler) {
@@ -70,7 +89,7 @@ HANABI_DECL void queue_journal_state::flush(flush_handler handler) {
   if (!strand) return add_waiter(std::move(handler));
   // On the strand (at once when called there), so that what it recorded is handed off first.
   boost::asio::dispatch(*strand, [self = shared_from_this(), h = std::move(handler)]() mutable {
-    self->hand_off();
+    self->hand_off({});
     self->add_waiter(std::move(h));
   });
 }

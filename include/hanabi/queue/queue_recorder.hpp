@@ -39,9 +39,7 @@ class queue_recorder {
   /// and recording needs no dispatch on the change's type) and apply().
   template <class Change>
   void record(std::uint64_t version, std::uint64_t rng_state, Change&& change) {
-    const bool first = batch_.empty();
-    batch_.add(version, rng_state, std::forward<Change>(change));
-    if (first) batch_started();
+    if (batch_.add(version, rng_state, std::forward<Change>(change))) batch_started();
   }
 
  protected:

@@ -136,14 +136,16 @@ class queue_journal_state final : public queue_recorder,
   // between compilers, and this layout is not an ABI).
   static constexpr std::size_t cache_line = 64;
 
-  /// On the strand, once per batch: posts hand_off() to the strand (or, with none, hands off now).
+  /// On the strand, once per batch: queues hand_off() on the strand, to run after the job that
+  /// recorded (or, with no strand, hands off now).
   HANABI_DECL void batch_started() override;
   /// On the strand: the recorder's buffer into pending_, and the write handed to the store if it
-  /// is not out already.
-  HANABI_DECL void hand_off();
+  /// is not out already (`hold`, when given, becomes the write's hold on the state).
+  HANABI_DECL void hand_off(std::shared_ptr<queue_journal_state> hold);
   HANABI_DECL void add_waiter(flush_handler handler);
-  /// With the lock held, when no write is out: marks it out, held by the state until written().
-  HANABI_DECL void claim_write();
+  /// With the lock held, when no write is out: marks it out, held (by `hold`, or a new reference)
+  /// until written().
+  HANABI_DECL void claim_write(std::shared_ptr<queue_journal_state> hold);
   HANABI_DECL result<storage::journal_status> write_batch(storage_core& core);
   HANABI_DECL void released(result<storage::journal_status> outcome) noexcept;
   HANABI_DECL void written(result<storage::journal_status> outcome);
@@ -168,7 +170,13 @@ class queue_journal_state final : public queue_recorder,
   bool writing_ = false;               // the write is handed to the store and written() has not run
   std::shared_ptr<queue_journal_state> in_flight_;  // the write's hold on the state, while it is out
   std::optional<failure> failed_;
-  std::optional<boost::asio::any_io_executor> strand_;  // where hand-offs run; set once
+  std::optional<boost::asio::any_io_executor> strand_;     // the queue's strand, as given; set once
+  std::optional<boost::asio::any_io_executor> hand_offs_;  // the same, never blocking, a continuation
+
+  // The lines of the shared fields above, from mutex_'s on.
+  static constexpr std::size_t shared_lines =
+      (sizeof(spin_lock) + sizeof(detail::flat_event_batch) + sizeof(std::uint64_t) + sizeof(bool) +
+       sizeof(std::shared_ptr<queue_journal_state>) + cache_line - 1) / cache_line;
 
   // Waiters in version order; those before first_waiter_ are completed (moved from): the vector is
   // cleared, keeping its capacity, once all are, so a flush allocates no slot. (No erase: it would

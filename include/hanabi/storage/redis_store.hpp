@@ -119,6 +119,7 @@ class redis_store final : public store {
  protected:
   HANABI_DECL void submit(detail::job_ptr job) override;
   HANABI_DECL void hand_off(detail::ready_job& job) override;
+  void expect_hand_off() noexcept override { worker_.expect_hand_off(); }
 
  private:
   HANABI_DECL redis_store(executor_type executor, std::unique_ptr<detail::redis_core> core,

@@ -93,6 +93,7 @@ class sqlite_store final : public store {
  protected:
   HANABI_DECL void submit(detail::job_ptr job) override;
   HANABI_DECL void hand_off(detail::ready_job& job) override;
+  void expect_hand_off() noexcept override { writer_.expect_hand_off(); }
 
  private:
   HANABI_DECL sqlite_store(executor_type executor, sqlite_store_config config, std::unique_ptr<detail::sqlite_core> core,

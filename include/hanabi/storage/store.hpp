@@ -323,6 +323,9 @@ class store {
   /// promised: a store may pick handed-off jobs up at its next look (see job_thread). By default, as
   /// submit().
   virtual void hand_off(detail::ready_job& job) { submit(detail::job_ptr(&job)); }
+  /// A hint: a hand-off will follow soon (a journal's batch began). A store may get ready for it
+  /// (the SQLite and Redis stores claim their hand-off list's cache line). By default nothing.
+  virtual void expect_hand_off() noexcept {}
 
  private:
   friend class detail::queue_journal_state;  // submits its batched appends as ordinary journal jobs

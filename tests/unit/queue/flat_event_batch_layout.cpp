@@ -181,3 +181,31 @@ TEST_CASE("flat_event_batch: a random mix of kinds, jumps, state changes and spl
   for (std::size_t i = 0; i < expected.size(); ++i) mismatches += rebuilt[i] == expected[i] ? 0 : 1;
   CHECK(mismatches == 0);
 }
+
+TEST_CASE("flat_event_batch: add tells the first event of a batch, typed or not, and only it") {
+  detail::flat_event_batch batch;
+  CHECK(batch.add(7, 3, queue_change::moved{1, 1, 2}));  // a scalar change, typed: the recorder's path
+  CHECK_FALSE(batch.add(8, 3, queue_change::swapped{1, 2}));
+  CHECK_FALSE(batch.add(20, 3, queue_change::pointer_moved{1, true}));  // a jump: marked, not a first
+  CHECK_FALSE(batch.add(queue_event{21, 4, queue_change::removed{{1}}}));
+  CHECK(batch.take().size() == 4);
+  CHECK(batch.add(queue_event{22, 4, queue_change::cleared{false}}));  // a replayed event, after a take
+  detail::flat_event_batch empty;
+  empty.splice(batch);  // swapped out: the buffer left behind is empty again
+  CHECK(batch.add(23, 4, queue_change::repeat_changed{repeat_mode::all}));
+}
+
+TEST_CASE("flat_event_batch: a typed scalar change that starts a batch or jumps marks the state given") {
+  detail::flat_event_batch batch;
+  batch.add(5, 11, queue_change::moved{1, 1, 2});                           // first: marks 11
+  batch.add(6, 12, queue_change::reordered{{2, 1}, true});                   // a shuffle: marks 12
+  batch.add(7, 12, queue_change::swapped{1, 2});                             // keeps 12
+  batch.add(30, 13, queue_change::pointer_moved{2, true});                   // a jump marks both
+  batch.add(queue_event{31, 14, queue_change::repeat_changed{repeat_mode::one}});  // replayed: compared
+  const std::vector<queue_event> expected{{5, 11, queue_change::moved{1, 1, 2}},
+                                          {6, 12, queue_change::reordered{{2, 1}, true}},
+                                          {7, 12, queue_change::swapped{1, 2}},
+                                          {30, 13, queue_change::pointer_moved{2, true}},
+                                          {31, 14, queue_change::repeat_changed{repeat_mode::one}}};
+  CHECK(batch.take() == expected);
+}

@@ -131,3 +131,45 @@ TEST_CASE("queue_recorder: apply() records the replayed event too, so a mirror c
   for (const auto& e : events) REQUIRE(mirror.apply(e));
   CHECK(recorder->taken() == events);
 }
+
+TEST_CASE("queue_recorder: scalar changes after a shuffle or a random enqueue carry the generator state the listener sees") {
+  // The scalar changes (moves, swaps, skips, repeat, clears) never move the generator, so a record
+  // of one takes the state of the record before it; the changes that do move it (a shuffle, an
+  // enqueue shuffled or placed at random) mark the new state. Batches are taken between steps, so
+  // scalar changes also start batches (whose first record marks the state given).
+  auto recorder = std::make_shared<counting_recorder>();
+  std::vector<queue_event> heard;
+  queue_config config;
+  config.recorder = recorder;
+  config.on_change = [&](const queue_event& e) { heard.push_back(e); };
+  config.seed = 20261121;
+  track_queue q(config);
+  std::vector<queue_event> recorded;
+  const auto take = [&] {
+    for (auto& e : recorder->taken()) recorded.push_back(std::move(e));
+  };
+  REQUIRE(q.enqueue(items("abcdefgh")));
+  REQUIRE(q.start());
+  take();
+  REQUIRE(q.move(2, 6));  // starts a batch
+  REQUIRE(q.shuffle());
+  REQUIRE(q.swap(3, 4));
+  REQUIRE(q.skip_to(5));
+  take();
+  REQUIRE(q.skip_to(2));  // starts a batch after a shuffle
+  REQUIRE(q.enqueue(items("ijk"), {.mode = enqueue_mode::random}));
+  REQUIRE(q.move(9, 3));
+  REQUIRE(q.enqueue(items("lmn"), {.shuffle = true}));
+  REQUIRE(q.set_repeat(repeat_mode::one));
+  REQUIRE(q.clear_upcoming());
+  take();
+  CHECK(recorder->batches_started == 3);
+  REQUIRE(recorded.size() == heard.size());
+  for (std::size_t i = 0; i < heard.size(); ++i) {
+    INFO("event " << i);
+    CHECK(recorded[i] == heard[i]);
+  }
+  track_queue replica;
+  for (const auto& e : recorded) REQUIRE(replica.apply(e));
+  CHECK(replica == q);  // the generator state included
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <hanabi/detail/config.hpp>
+#include <hanabi/detail/prefetch.hpp>
 #include <hanabi/queue/queue_event.hpp>
 #include <hanabi/queue/queue_item.hpp>
 
@@ -42,6 +43,10 @@ inline constexpr std::size_t change_index_of = change_index<T>::value;
 /// version, the same state". Where an event breaks that (the first of a batch, a shuffle, a version
 /// that jumps), a mark record carrying the new version or state goes before it. Halving the record
 /// halves the cache lines each event writes, which is most of what recording costs the queue.
+///
+/// Each add returns whether its event was the batch's first (the batch was empty): the recorder's
+/// cue to arrange for the batch to be taken. The first event always takes the marked path (an empty
+/// batch expects version 0, and events start at 1), so the common path tests nothing for it.
 class flat_event_batch {
  public:
   /// Appends a copy of `change`, the change of event `version` (generator state `rng_state`). Inline
@@ -49,29 +54,34 @@ class flat_event_batch {
   /// scalar one as one 16-byte record built in registers, with no dispatch on its type: this is the
   /// whole per-event cost of a journaled mutation. The lists go out of line (their items share their
   /// tracks with the queue's).
-  void add(std::uint64_t version, std::uint64_t rng_state, const queue_change::moved& c) {
-    push(version, rng_state, change_index_of<queue_change::moved>, {narrow(c.from), narrow(c.count), narrow(c.to)});
+  ///
+  /// The scalar changes never change the generator (only inserted and reordered do: enqueue's shuffle
+  /// and random placement, shuffle), so their common path compares the version alone and takes the
+  /// state as the one the record before it left; a first record and a version that jumps mark both.
+  /// A change of unknown type (the variant overload, what apply() replays) compares both.
+  bool add(std::uint64_t version, std::uint64_t rng_state, const queue_change::moved& c) {
+    return push<keeps_rng>(version, rng_state, record<queue_change::moved>(narrow(c.from), narrow(c.count), narrow(c.to)));
   }
-  void add(std::uint64_t version, std::uint64_t rng_state, const queue_change::swapped& c) {
-    push(version, rng_state, change_index_of<queue_change::swapped>, {narrow(c.a), narrow(c.b), 0});
+  bool add(std::uint64_t version, std::uint64_t rng_state, const queue_change::swapped& c) {
+    return push<keeps_rng>(version, rng_state, record<queue_change::swapped>(narrow(c.a), narrow(c.b)));
   }
-  void add(std::uint64_t version, std::uint64_t rng_state, const queue_change::cleared& c) {
-    push(version, rng_state, change_index_of<queue_change::cleared>, {}, c.upcoming_only);
+  bool add(std::uint64_t version, std::uint64_t rng_state, const queue_change::cleared& c) {
+    return push<keeps_rng>(version, rng_state, record<queue_change::cleared>(0, 0, 0, c.upcoming_only));
   }
-  void add(std::uint64_t version, std::uint64_t rng_state, const queue_change::pointer_moved& c) {
-    push(version, rng_state, change_index_of<queue_change::pointer_moved>, {narrow(c.current), 0, 0}, c.active);
+  bool add(std::uint64_t version, std::uint64_t rng_state, const queue_change::pointer_moved& c) {
+    return push<keeps_rng>(version, rng_state, record<queue_change::pointer_moved>(narrow(c.current), 0, 0, c.active));
   }
-  void add(std::uint64_t version, std::uint64_t rng_state, const queue_change::repeat_changed& c) {
-    push(version, rng_state, change_index_of<queue_change::repeat_changed>, {static_cast<std::uint32_t>(c.mode), 0, 0});
+  bool add(std::uint64_t version, std::uint64_t rng_state, const queue_change::repeat_changed& c) {
+    return push<keeps_rng>(version, rng_state, record<queue_change::repeat_changed>(static_cast<std::uint32_t>(c.mode)));
   }
-  HANABI_DECL void add(std::uint64_t version, std::uint64_t rng_state, const queue_change::inserted& c);
+  HANABI_DECL bool add(std::uint64_t version, std::uint64_t rng_state, const queue_change::inserted& c);
   /// The items moved, not copied: for an event that dies after this (track_queue's own).
-  HANABI_DECL void add(std::uint64_t version, std::uint64_t rng_state, queue_change::inserted&& c);
-  HANABI_DECL void add(std::uint64_t version, std::uint64_t rng_state, const queue_change::removed& c);
-  HANABI_DECL void add(std::uint64_t version, std::uint64_t rng_state, const queue_change::reordered& c);
+  HANABI_DECL bool add(std::uint64_t version, std::uint64_t rng_state, queue_change::inserted&& c);
+  HANABI_DECL bool add(std::uint64_t version, std::uint64_t rng_state, const queue_change::removed& c);
+  HANABI_DECL bool add(std::uint64_t version, std::uint64_t rng_state, const queue_change::reordered& c);
   /// A change whose type is known only at run time (a replayed or listened event).
-  HANABI_DECL void add(std::uint64_t version, std::uint64_t rng_state, const queue_event::change_type& change);
-  void add(const queue_event& e) { add(e.version, e.rng_state, e.change); }
+  HANABI_DECL bool add(std::uint64_t version, std::uint64_t rng_state, const queue_event::change_type& change);
+  bool add(const queue_event& e) { return add(e.version, e.rng_state, e.change); }
 
   /// Appends `other`'s events after this batch's, leaving `other` empty (with its capacity).
   HANABI_DECL void splice(flat_event_batch& other);
@@ -138,21 +148,58 @@ class flat_event_batch {
   };
 
   static std::uint32_t narrow(std::size_t n) noexcept { return static_cast<std::uint32_t>(n); }
-  // Always inlined: GCC left it out of line in track_queue::play_at (every skip), where the call and
-  // its array passed through memory cost a skip ~23 instructions more than the record itself.
-  [[gnu::always_inline]] void push(std::uint64_t version, std::uint64_t rng_state, std::size_t type,
-            const std::array<std::uint32_t, 3>& scalars, bool flag = false) {
-    if (version != next_.version || rng_state != next_.rng_state) [[unlikely]]
-      mark(version, rng_state);
+
+  // Whether a change can move the generator (push's common path then compares its state too).
+  enum rng_use : bool { keeps_rng = false, may_change_rng = true };
+
+  template <class Change>
+  static flat_event record(std::uint32_t a, std::uint32_t b = 0, std::uint32_t c = 0, bool flag = false) noexcept {
+    return {{a, b, c}, static_cast<std::uint8_t>(change_index_of<Change>), flag};
+  }
+  template <class Change>
+  static flat_event record(const std::array<std::uint32_t, 3>& scalars, bool flag = false) noexcept {
+    return record<Change>(scalars[0], scalars[1], scalars[2], flag);
+  }
+
+  // Appends `e`, the record of event `version`; true if it is the batch's first. Always inlined: GCC
+  // left it out of line in track_queue::play_at (every skip), where the call and its arguments
+  // passed through memory cost a skip ~23 instructions more than the record itself.
+  // Each path appends on its own and returns its own answer, so that the common one returns a
+  // constant the caller's test folds away.
+  template <rng_use Rng = may_change_rng>
+  [[gnu::always_inline]] bool push(std::uint64_t version, std::uint64_t rng_state, flat_event e) {
+    if (version != next_.version || (Rng == may_change_rng && rng_state != next_.rng_state)) [[unlikely]] {
+      const bool first = mark_for(version, rng_state);
+      append(e);
+      return first;
+    }
+    append(e);
+    return false;
+  }
+  [[gnu::always_inline]] void append(flat_event e) {
     if (count_ == capacity_) [[unlikely]]
       grow();
-    events_[count_++] = {{scalars[0], scalars[1], scalars[2]}, static_cast<std::uint8_t>(type), flag};
+    events_[count_++] = e;
+    prefetch_for_write(events_.get() + count_ + prefetch_records);
     ++next_.version;
   }
+  /// The marks that make the next record stand for event `version` with generator state
+  /// `rng_state`; for a batch's first record, also claims the buffer's first lines for writing.
+  /// True if the batch was empty.
+  HANABI_DECL bool mark_for(std::uint64_t version, std::uint64_t rng_state);
+
+  // The buffer's lines were last read by the store's thread (it serialized the batch they held), so
+  // the first write to each must first take it back from that core; one such write holds back every
+  // store the queue makes after it (a move shifts hundreds of bytes), which cost a journaled move
+  // about 20% more CPU than a bare one. Claiming each line this far ahead (four lines, a few
+  // mutations) lets the transfer overlap the queue's own work; mark_for claims the first four when
+  // a batch starts.
+  static constexpr std::size_t prefetch_records = 256 / sizeof(flat_event);
   /// The marks that make the next record stand for event `version` with generator state `rng_state`.
   HANABI_DECL void mark(std::uint64_t version, std::uint64_t rng_state);
   HANABI_DECL void push_mark(std::uint8_t type, std::uint64_t value);
-  /// Doubles the events' capacity (at least 64).
+  /// Doubles the events' capacity (at least 64). The array has prefetch_records more records than
+  /// its capacity, so that a prefetch ahead of the last record is within it.
   HANABI_DECL void grow();
   /// The scalars of a list change: {1, the number} for one number (most events carry one position),
   /// else {how many} with the numbers appended to numbers_.
