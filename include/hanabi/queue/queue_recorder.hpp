@@ -9,7 +9,7 @@
 // strand touches. Once per batch, when the first event goes into an empty
 // buffer, the recorder's owner is told (batch_started(), the only virtual
 // call); it arranges for the whole buffer to be taken on the same strand
-// later (queue_journal posts a hand-off to the strand), so the store's thread
+// later (queue_journal queues a hand-off on the strand), so the store's thread
 // sees a batch, never a single event.
 #pragma once
 

@@ -18,7 +18,7 @@
 // no virtual call per event): each event becomes one 16-byte record of scalars
 // (plus, for inserts, removals and reorders, its positions and items in shared
 // arrays) in a buffer that only the queue's strand touches. Once per batch, when
-// the first event goes into the empty buffer, a hand-off is posted to the
+// the first event goes into the empty buffer, a hand-off is queued on the
 // strand: it runs after the strand's current work (the command that made the
 // changes), moves the whole buffer into the journal's pending batch under the
 // journal's lock (a swap, once the buffers have their working size) and, if no
@@ -86,7 +86,7 @@ class spin_lock {
   std::atomic<bool> held_{false};
 };
 
-/// The journal's shared state: kept alive by the journal, the queue's recorder or listener, a posted
+/// The journal's shared state: kept alive by the journal, the queue's recorder or listener, a queued
 /// hand-off and the write in flight. The recorder's buffer (the queue_recorder base) belongs to the
 /// queue's strand; the rest is shared with the store's thread under `mutex_`.
 class queue_journal_state final : public queue_recorder,
