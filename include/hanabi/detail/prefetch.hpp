@@ -10,8 +10,9 @@ namespace hanabi::detail {
 inline void prefetch_for_write(const void* p) noexcept {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   // PREFETCHW, written out: compilers emit it for __builtin_prefetch(p, 1) only when targeting a CPU
-  // that declares it, and x86-64 CPUs that do not declare it run it as a no-op.
-  asm volatile("prefetchw %0" : : "m"(*static_cast<const char*>(p)));
+  // that declares it, and x86-64 CPUs that do not declare it run it as a no-op. The address goes in
+  // a register, not as a memory operand: the compiler need not treat it as a read of the line.
+  asm volatile("prefetchw (%0)" : : "r"(p));
 #elif defined(__GNUC__) || defined(__clang__)
   __builtin_prefetch(p, 1);
 #else

@@ -23,11 +23,13 @@ HANABI_DECL std::array<std::uint32_t, 3> flat_event_batch::list_scalars(const st
 
 HANABI_DECL bool flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
                                        const queue_change::inserted& c) {
+  prefetch_items();
   for (const auto& item : c.items) items_.push_back(flatten(item));
   return push(version, rng_state, record<queue_change::inserted>(list_scalars(c.positions)));
 }
 
 HANABI_DECL bool flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state, queue_change::inserted&& c) {
+  prefetch_items();
   for (auto& item : c.items) items_.push_back(flatten(std::move(item)));
   return push(version, rng_state, record<queue_change::inserted>(list_scalars(c.positions)));
 }
