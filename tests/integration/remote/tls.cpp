@@ -87,13 +87,13 @@ remote::client_config child_config(unsigned short port, std::shared_ptr<ssl::con
 
 TEST_CASE("remote tls: a child that trusts the parent's certificate registers and talks") {
   auto id = testing::make_self_signed();
+  log_lines child_log;  // before io: the client's last handlers may log until io joins its thread
   io_thread io;
   remote::server parent(io.ioc.get_executor(), parent_config(server_context(id)), {});
   auto ep = parent.listen();
   REQUIRE(ep);
   remote::link_handlers ch;
   ch.requests["echo"] = [](const nlohmann::json& args, remote::responder r) { r.ok(args); };
-  log_lines child_log;
   remote::client child(io.ioc.get_executor(), child_config(ep->port(), client_context(id), child_log.make()), ch);
   child.async_run(asio::detached);
   REQUIRE(eventually([&] { return static_cast<bool>(parent.find("tls-child")); }));
@@ -108,11 +108,11 @@ TEST_CASE("remote tls: a child that trusts the parent's certificate registers an
 TEST_CASE("remote tls: a child refuses a parent whose certificate it does not trust") {
   auto parent_id = testing::make_self_signed();
   auto stranger = testing::make_self_signed();
+  log_lines child_log;  // before io: the client's last handlers may log until io joins its thread
   io_thread io;
   remote::server parent(io.ioc.get_executor(), parent_config(server_context(parent_id)), {});
   auto ep = parent.listen();
   REQUIRE(ep);
-  log_lines child_log;
   remote::client child(io.ioc.get_executor(), child_config(ep->port(), client_context(stranger), child_log.make()), {});
   child.async_run(asio::detached);
   REQUIRE(eventually([&] { return child_log.contains("TLS handshake with the parent failed"); }));
@@ -125,11 +125,11 @@ TEST_CASE("remote tls: a child refuses a parent whose certificate it does not tr
 
 TEST_CASE("remote tls: a plain-text child cannot register with a TLS parent") {
   auto id = testing::make_self_signed();
+  log_lines child_log;  // before io: the client's last handlers may log until io joins its thread
   io_thread io;
   remote::server parent(io.ioc.get_executor(), parent_config(server_context(id)), {});
   auto ep = parent.listen();
   REQUIRE(ep);
-  log_lines child_log;
   remote::client child(io.ioc.get_executor(), child_config(ep->port(), nullptr, child_log.make()), {});
   child.async_run(asio::detached);
   // The child's WebSocket upgrade reaches a TLS server, which drops it; the child keeps retrying.
