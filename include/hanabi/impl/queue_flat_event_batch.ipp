@@ -15,8 +15,7 @@
 
 namespace hanabi::detail {
 
-HANABI_DECL std::array<std::uint32_t, 3> flat_event_batch::list_scalars(const std::vector<std::size_t>& numbers) {
-  if (numbers.size() == 1) return {1, narrow(numbers.front()), 0};
+HANABI_DECL std::array<std::uint32_t, 3> flat_event_batch::append_numbers(const std::vector<std::size_t>& numbers) {
   for (const auto n : numbers) numbers_.push_back(narrow(n));
   return {narrow(numbers.size()), 0, 0};
 }
@@ -24,13 +23,13 @@ HANABI_DECL std::array<std::uint32_t, 3> flat_event_batch::list_scalars(const st
 HANABI_DECL bool flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state,
                                        const queue_change::inserted& c) {
   prefetch_items();
-  for (const auto& item : c.items) items_.push_back(flatten(item));
+  for (const auto& item : c.items) append_item(item);
   return push(version, rng_state, record<queue_change::inserted>(list_scalars(c.positions)));
 }
 
 HANABI_DECL bool flat_event_batch::add(std::uint64_t version, std::uint64_t rng_state, queue_change::inserted&& c) {
   prefetch_items();
-  for (auto& item : c.items) items_.push_back(flatten(std::move(item)));
+  for (auto& item : c.items) append_item(std::move(item));
   return push(version, rng_state, record<queue_change::inserted>(list_scalars(c.positions)));
 }
 
@@ -101,26 +100,14 @@ HANABI_DECL void flat_event_batch::grow() {
   capacity_ = capacity;
 }
 
-HANABI_DECL flat_event_batch::flat_item flat_event_batch::flatten(const queue_item& item) {
-  flat_item f{item.track, item.requester, item.start_time, item.end_time, item.added_at, item.id};
-  f.volume = item.volume.value_or(0);
-  f.has_volume = item.volume.has_value();
-  if (!item.filters.is_null() || !item.user_data.is_null()) {
-    f.overrides = narrow(overrides_.size());
-    overrides_.emplace_back(item.filters, item.user_data);
-  }
-  return f;
+HANABI_DECL std::uint32_t flat_event_batch::append_overrides(const queue_item& item) {
+  overrides_.emplace_back(item.filters, item.user_data);
+  return narrow(overrides_.size() - 1);
 }
 
-HANABI_DECL flat_event_batch::flat_item flat_event_batch::flatten(queue_item&& item) {
-  flat_item f{std::move(item.track), item.requester, item.start_time, item.end_time, item.added_at, item.id};
-  f.volume = item.volume.value_or(0);
-  f.has_volume = item.volume.has_value();
-  if (!item.filters.is_null() || !item.user_data.is_null()) {
-    f.overrides = narrow(overrides_.size());
-    overrides_.emplace_back(std::move(item.filters), std::move(item.user_data));
-  }
-  return f;
+HANABI_DECL std::uint32_t flat_event_batch::append_overrides(queue_item&& item) {
+  overrides_.emplace_back(std::move(item.filters), std::move(item.user_data));
+  return narrow(overrides_.size() - 1);
 }
 
 HANABI_DECL queue_item flat_event_batch::rebuild(flat_item& f) {

@@ -136,6 +136,19 @@ class flat_event_batch {
   // value costs more than the rest of the item, so they go to overrides_ only when set. 64 bytes.
   struct flat_item {
     static constexpr std::uint32_t none = 0xffffffff;
+    // A constructor, not aggregate initialization, so that emplace_back builds it in the buffer
+    // (Clang 14 has no parenthesized aggregate initialization).
+    template <class Track>  // the item's track, copied or moved from
+    flat_item(Track&& t, const queue_item& item, std::uint32_t with_overrides) noexcept
+        : track(std::forward<Track>(t)),
+          requester(item.requester),
+          start_time(item.start_time),
+          end_time(item.end_time),
+          added_at(item.added_at),
+          id(item.id),
+          overrides(with_overrides),
+          volume(item.volume.value_or(0)),
+          has_volume(item.volume.has_value()) {}
     std::shared_ptr<const queued_track> track;
     user_id requester;
     std::int64_t start_time = 0;
@@ -208,10 +221,24 @@ class flat_event_batch {
   /// its capacity, so that a prefetch ahead of the last record is within it.
   HANABI_DECL void grow();
   /// The scalars of a list change: {1, the number} for one number (most events carry one position),
-  /// else {how many} with the numbers appended to numbers_.
-  HANABI_DECL std::array<std::uint32_t, 3> list_scalars(const std::vector<std::size_t>& numbers);
-  HANABI_DECL flat_item flatten(const queue_item& item);
-  HANABI_DECL flat_item flatten(queue_item&& item);
+  /// else {how many} with the numbers appended to numbers_ (out of line).
+  std::array<std::uint32_t, 3> list_scalars(const std::vector<std::size_t>& numbers) {
+    if (numbers.size() == 1) [[likely]]
+      return {1, narrow(numbers.front()), 0};
+    return append_numbers(numbers);
+  }
+  HANABI_DECL std::array<std::uint32_t, 3> append_numbers(const std::vector<std::size_t>& numbers);
+  /// Appends the flat copy of `item` (a queue_item, copied or moved from), built where it goes: an
+  /// insert's whole cost beyond its record. Its overrides, when set, go to overrides_ (out of line).
+  template <class Item>
+  [[gnu::always_inline]] void append_item(Item&& item) {
+    std::uint32_t overrides = flat_item::none;
+    if (!item.filters.is_null() || !item.user_data.is_null()) [[unlikely]]
+      overrides = append_overrides(std::forward<Item>(item));
+    items_.emplace_back(std::forward<Item>(item).track, item, overrides);
+  }
+  HANABI_DECL std::uint32_t append_overrides(const queue_item& item);
+  HANABI_DECL std::uint32_t append_overrides(queue_item&& item);
   HANABI_DECL queue_item rebuild(flat_item& f);
   /// The event `f` (state `at`), its numbers from numbers_[numbers] and items from items_[items] on;
   /// both advance past what it takes.
