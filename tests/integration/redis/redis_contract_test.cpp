@@ -1,7 +1,6 @@
-// The store contract (tests/unit/storage/store_contract.hpp) on a real redis-server that each test
-// starts for itself.
+// The store contract (tests/contract) on a real redis-server that each run starts for itself.
 #include "redis_server.hpp"
 
-using redis_fixtures = std::tuple<hanabi::test::redis_fixture>;
-#define HANABI_STORE_FIXTURES redis_fixtures
-#include "../../unit/storage/store_contract.hpp"
+std::vector<hanabi::test::store_under_test> hanabi::test::stores_under_test() {
+  return {make_store_under_test<redis_fixture>("redis")};
+}

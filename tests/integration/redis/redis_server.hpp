@@ -171,10 +171,9 @@ class redis_server {
 };
 
 /// A redis_store on its own redis-server, for the store contract and the Redis-only tests.
-struct redis_fixture {
+struct redis_fixture final : store_fixture {
   temp_dir dir;
   redis_server server{dir.path()};
-  boost::asio::io_context ctx;
   storage::redis_store_config config = server.config("contract:");
   std::unique_ptr<storage::redis_store> db;
 
@@ -188,8 +187,8 @@ struct redis_fixture {
     REQUIRE(opened.has_value());
     db = std::move(*opened);
   }
-  storage::store& store() { return *db; }
-  void reopen() {
+  storage::store& store() override { return *db; }
+  void reopen() override {
     db.reset();  // a new client, a new connection: only what the server holds remains
     open();
   }

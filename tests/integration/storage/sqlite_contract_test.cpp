@@ -1,10 +1,8 @@
-// The store contract (tests/unit/storage/store_contract.hpp) on a database file, in both commit modes.
-#include <hanabi/storage/sqlite_store.hpp>
-
+// The store contract (tests/contract) on a database file, in both commit modes.
 #include "sqlite_helpers.hpp"
 
-using each_fixture = hanabi::test::sqlite_fixture<hanabi::storage::journal_commit::each>;
-using batched_fixture = hanabi::test::sqlite_fixture<hanabi::storage::journal_commit::batched>;
-using sqlite_fixtures = std::tuple<each_fixture, batched_fixture>;
-#define HANABI_STORE_FIXTURES sqlite_fixtures
-#include "../../unit/storage/store_contract.hpp"
+std::vector<hanabi::test::store_under_test> hanabi::test::stores_under_test() {
+  using hanabi::storage::journal_commit;
+  return {make_store_under_test<sqlite_fixture<journal_commit::each>>("sqlite, a commit per write"),
+          make_store_under_test<sqlite_fixture<journal_commit::batched>>("sqlite, batched commits")};
+}

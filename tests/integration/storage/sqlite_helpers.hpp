@@ -5,6 +5,8 @@
 
 #include <hanabi/storage/sqlite_store.hpp>
 
+#include "../../contract/store_contract.hpp"
+
 #include <boost/asio/io_context.hpp>
 
 #include <sqlite3.h>
@@ -82,9 +84,8 @@ class raw_db {
 
 /// A sqlite_store on a fresh database file, for the store contract and the SQLite-only tests.
 template <storage::journal_commit Commit = storage::journal_commit::each>
-struct sqlite_fixture {
+struct sqlite_fixture final : store_fixture {
   temp_dir dir;
-  boost::asio::io_context ctx;
   storage::sqlite_store_config config;
   std::unique_ptr<storage::sqlite_store> db;
 
@@ -101,8 +102,8 @@ struct sqlite_fixture {
     REQUIRE(opened.has_value());
     db = std::move(*opened);
   }
-  storage::store& store() { return *db; }
-  void reopen() {
+  storage::store& store() override { return *db; }
+  void reopen() override {
     db.reset();  // closes: every acknowledged write is in the file
     open();
   }

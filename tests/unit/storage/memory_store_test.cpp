@@ -1,5 +1,9 @@
 #include <hanabi/storage/memory_store.hpp>
 
+#include "../../contract/store_contract.hpp"
+#include "../../contract/store_values.hpp"
+#include "sync_store.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -11,22 +15,23 @@
 
 namespace {
 
-struct memory_fixture {
-  boost::asio::io_context ctx;
+struct memory_fixture final : hanabi::test::store_fixture {
   hanabi::storage::memory_store memory;
 
   explicit memory_fixture(hanabi::storage::compaction_config compaction)
       : memory(ctx.get_executor(), hanabi::storage::memory_store_config{std::move(compaction)}) {}
-  hanabi::storage::store& store() { return memory; }
-  void reopen() {}
+  hanabi::storage::store& store() override { return memory; }
+  void reopen() override {}
 };
 
 }  // namespace
 
-#define HANABI_STORE_FIXTURES std::tuple<memory_fixture>
-#include "store_contract.hpp"
+std::vector<hanabi::test::store_under_test> hanabi::test::stores_under_test() {
+  return {make_store_under_test<memory_fixture>("memory")};
+}
 
 namespace asio = boost::asio;
+using namespace hanabi::test::contract;
 
 TEST_CASE("memory store: handlers are posted, never run inside the initiating call") {
   memory_fixture f{{}};

@@ -1,15 +1,11 @@
-// The behaviour every store must have, written once and run against each
-// implementation: the unit tests run it on memory_store, the integration tests
-// on sqlite_store over a database file. Include it after defining
-// HANABI_STORE_FIXTURES as the name of a
-// std::tuple of fixture types (a name, not the tuple: the macro cannot take commas). A fixture has
-// `boost::asio::io_context ctx`, `storage::store& store()`, `void reopen()`
-// (closes and reopens a persistent store; a no-op in memory), and a
-// constructor taking a storage::compaction_config.
-#pragma once
+// The store contract's cases (see store_contract.hpp): each runs once per store the executable
+// lists in stores_under_test(), in a section named after the store.
 
-#include "queue_replay.hpp"
-#include "sync_store.hpp"
+#include "store_contract.hpp"
+#include "store_values.hpp"
+
+#include "../unit/storage/queue_replay.hpp"
+#include "../unit/storage/sync_store.hpp"
 
 #include <hanabi/storage/playlist.hpp>
 #include <hanabi/storage/queue_journal.hpp>
@@ -23,67 +19,30 @@
 #include <map>
 #include <string>
 
-namespace hanabi::test::contract {
-
-using hanabi::test::queue_entry;
-using hanabi::test::replayed;
-
-inline const user_id alice{1001};
-inline const user_id bob{1002};
-
-inline storage::playlist_entry entry(std::string title, std::string source = {}) {
-  if (source.empty()) source = "https://example.com/" + title;
-  return storage::playlist_entry{std::move(source), std::move(title), std::nullopt, std::nullopt, std::nullopt};
-}
-
-inline storage::playlist_draft draft(std::string name, std::vector<storage::playlist_entry> entries = {},
-                                     storage::visibility v = storage::visibility::private_) {
-  return storage::playlist_draft{std::move(name), "desc", v, std::move(entries)};
-}
-
-inline std::vector<std::string> titles(const storage::playlist& p) {
-  std::vector<std::string> t;
-  for (const auto& e : p.entries) t.push_back(e.title);
-  return t;
-}
-
-inline storage::session_key session(std::uint64_t guild, std::uint64_t channel, std::string bot = "alpha") {
-  return storage::session_key{std::move(bot), guild_id{guild}, channel_id{channel}};
-}
-
-inline std::vector<storage::journal_event> events(std::uint64_t first, std::uint64_t last) {
-  std::vector<storage::journal_event> e;
-  for (auto v = first; v <= last; ++v) e.push_back({v, {{"type", "inserted"}, {"item", v}}});
-  return e;
-}
-
-// A fold for tests: the snapshot is the array of every inserted item.
-inline storage::compaction_config fold_items(std::size_t max_tail) {
-  return {max_tail, [](const nlohmann::json& snapshot, const std::vector<storage::journal_event>& tail) {
-            nlohmann::json items = snapshot.is_null() ? nlohmann::json::array() : snapshot;
-            for (const auto& e : tail) items.push_back(e.body.at("item"));
-            return result<nlohmann::json>(boost::system::in_place_value, std::move(items));
-          }};
-}
-
-inline nlohmann::json player_state(std::int64_t position_ms, bool paused) {
-  return {{"player", {{"encoded", "QAAAtrack"}, {"position_ms", position_ms}, {"position_at", 1'700'000'000'000},
-                      {"paused", paused}, {"volume", 80}, {"filters", {{"timescale", {{"speed", 1.25}}}}},
-                      {"node", "main"}}},
-          {"settings", {{"repeat", "all"}, {"autoplay", true}}}};
-}
-
-}  // namespace hanabi::test::contract
-
 using namespace hanabi;
 using namespace hanabi::test::contract;
 using hanabi::storage::visibility;
 
-#define HANABI_STORE_CASE(name) TEMPLATE_LIST_TEST_CASE(name, "[store]", HANABI_STORE_FIXTURES)
+// A contract case: a TEST_CASE that runs `body` (the block after the macro, a function of
+// `under_test`) for each store, one section (so one fresh run of the case) per store.
+#define HANABI_STORE_CASE(title) HANABI_STORE_CASE_NAMED(title, HANABI_STORE_CASE_FUNCTION(__LINE__))
+#define HANABI_STORE_CASE_FUNCTION(line) HANABI_STORE_CASE_JOIN(store_case_, line)
+#define HANABI_STORE_CASE_JOIN(a, b) a##b
+#define HANABI_STORE_CASE_NAMED(title, function)                               \
+  static void function(const hanabi::test::store_under_test& under_test);      \
+  TEST_CASE(title, "[store]") {                                                \
+    for (const auto& under_test : hanabi::test::stores_under_test())           \
+      DYNAMIC_SECTION(under_test.name) { function(under_test); }               \
+  }                                                                            \
+  static void function(const hanabi::test::store_under_test& under_test)
+// A fresh store for this case, opened with `compaction`, as `f` (a hanabi::test::store_fixture&).
+#define HANABI_OPEN_STORE(f, compaction)  \
+  const auto f##_owned = under_test.open(compaction); \
+  auto& f = *f##_owned
 #define HANABI_SYNC_STORE(f) hanabi::test::sync_store s(f.ctx, f.store())
 
 HANABI_STORE_CASE("a created playlist reads back with its entries, in order, and survives a reopen") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto p = s.create(alice, draft("Road trip", {entry("b"), entry("a")}, visibility::public_));
   REQUIRE(p);
@@ -98,7 +57,7 @@ HANABI_STORE_CASE("a created playlist reads back with its entries, in order, and
 }
 
 HANABI_STORE_CASE("playlist names are unique per owner, not across owners") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   REQUIRE(s.create(alice, draft("Mix")));
   auto again = s.create(alice, draft("Mix", {entry("x")}));
@@ -113,7 +72,7 @@ HANABI_STORE_CASE("playlist names are unique per owner, not across owners") {
 }
 
 HANABI_STORE_CASE("empty and too-long names are rejected with the limit in the message") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto empty = s.create(alice, draft(""));
   REQUIRE(empty.has_error());
@@ -137,7 +96,7 @@ HANABI_STORE_CASE("empty and too-long names are rejected with the limit in the m
 }
 
 HANABI_STORE_CASE("rename checks the owner, the name and duplicates") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto a = s.create(alice, draft("A"));
   auto b = s.create(alice, draft("B", {}, visibility::public_));
@@ -154,7 +113,7 @@ HANABI_STORE_CASE("rename checks the owner, the name and duplicates") {
 }
 
 HANABI_STORE_CASE("describe sets the description and the visibility") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto p = s.create(alice, draft("P"));
   REQUIRE(p);
@@ -168,7 +127,7 @@ HANABI_STORE_CASE("describe sets the description and the visibility") {
 }
 
 HANABI_STORE_CASE("delete removes the playlist and its entries") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto p = s.create(alice, draft("Gone", {entry("one"), entry("two")}));
   REQUIRE(p);
@@ -184,7 +143,7 @@ HANABI_STORE_CASE("delete removes the playlist and its entries") {
 }
 
 HANABI_STORE_CASE("entries are added, inserted, moved and removed in order") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto p = s.create(alice, draft("Order"));
   REQUIRE(p);
@@ -211,7 +170,7 @@ HANABI_STORE_CASE("entries are added, inserted, moved and removed in order") {
 }
 
 HANABI_STORE_CASE("bad entry operations are typed errors and change nothing") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto p = s.create(alice, draft("Strict", {entry("a"), entry("b")}));
   REQUIRE(p);
@@ -241,7 +200,7 @@ HANABI_STORE_CASE("bad entry operations are typed errors and change nothing") {
 }
 
 HANABI_STORE_CASE("replace swaps every entry at once, or none on bad input") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto p = s.create(alice, draft("Editor", {entry("old1"), entry("old2")}));
   REQUIRE(p);
@@ -262,7 +221,7 @@ HANABI_STORE_CASE("replace swaps every entry at once, or none on bad input") {
 }
 
 HANABI_STORE_CASE("others see public and global playlists, never private ones") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto priv = s.create(alice, draft("secret", {entry("s")}));
   auto pub = s.create(alice, draft("open", {entry("o")}, visibility::public_));
@@ -291,7 +250,7 @@ HANABI_STORE_CASE("others see public and global playlists, never private ones") 
 }
 
 HANABI_STORE_CASE("loaded tracks import as a playlist with their encoded tracks cached") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   std::vector<protocol::track> tracks(3);
   tracks[0].encoded = "QAAAjQIAJVJpY2sgQXN0bGV5";
@@ -317,7 +276,7 @@ HANABI_STORE_CASE("loaded tracks import as a playlist with their encoded tracks 
 }
 
 HANABI_STORE_CASE("an exported playlist imports as an equal playlist, bad JSON is a typed error") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto seg = entry("seg");
   seg.start_ms = 1000;
@@ -343,7 +302,7 @@ HANABI_STORE_CASE("an exported playlist imports as an equal playlist, bad JSON i
 }
 
 HANABI_STORE_CASE("user settings default, save and validate") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   auto fresh = s.load_user(alice);
   REQUIRE(fresh);
@@ -362,7 +321,7 @@ HANABI_STORE_CASE("user settings default, save and validate") {
 }
 
 HANABI_STORE_CASE("history reads back newest first, filtered and limited") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   const auto t0 = std::chrono::system_clock::time_point{std::chrono::milliseconds{1'700'000'000'123}};
   const guild_id g1{1}, g2{2};
@@ -383,7 +342,7 @@ HANABI_STORE_CASE("history reads back newest first, filtered and limited") {
 }
 
 HANABI_STORE_CASE("remembered volumes keep the other settings, survive a reopen and are checked") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   CHECK(s.volumes()->empty());
   storage::user_settings mine{alice, 35, 10, {{"timezone", "Europe/Paris"}}};
@@ -401,7 +360,7 @@ HANABI_STORE_CASE("remembered volumes keep the other settings, survive a reopen 
 }
 
 HANABI_STORE_CASE("the playback history keeps the newest plays of each guild") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   const auto t0 = std::chrono::system_clock::time_point{std::chrono::milliseconds{1'700'000'000'000}};
   const guild_id busy{1}, quiet{2};
@@ -420,7 +379,7 @@ HANABI_STORE_CASE("the playback history keeps the newest plays of each guild") {
 }
 
 HANABI_STORE_CASE("a session's action history is bounded, loaded with it, and deleted with it") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   const auto k = session(30, 40), other = session(31, 41);
   CHECK(s.add_action(k, {1, alice, "", "no name"}).error().code == error::invalid_argument);
@@ -448,7 +407,7 @@ HANABI_STORE_CASE("a session's action history is bounded, loaded with it, and de
 }
 
 HANABI_STORE_CASE("the journal accepts only the next versions and replays after a snapshot") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   const auto k = session(10, 20);
   CHECK(*s.load_session(k) == std::nullopt);
@@ -482,7 +441,7 @@ HANABI_STORE_CASE("the journal accepts only the next versions and replays after 
 }
 
 HANABI_STORE_CASE("sessions load per bot in key order and can be forgotten") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   REQUIRE(s.append(session(2, 5), events(1, 1)));
   REQUIRE(s.append(session(1, 9), events(1, 2)));
@@ -503,7 +462,7 @@ HANABI_STORE_CASE("sessions load per bot in key order and can be forgotten") {
 }
 
 HANABI_STORE_CASE("session state: the last save wins, loads with the session, survives a reopen, goes with it") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   const auto k = session(4, 40);
   REQUIRE(s.save_state(k, player_state(1000, false)));  // a state alone creates the session
@@ -545,7 +504,7 @@ HANABI_STORE_CASE("session state: the last save wins, loads with the session, su
 }
 
 HANABI_STORE_CASE("queue_journal: a real queue's mutations become durable in batches and replay to the same queue") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   const auto k = session(6, 60);
   storage::queue_journal journal(f.store(), k, 0);
@@ -588,7 +547,7 @@ HANABI_STORE_CASE("queue_journal: a real queue's mutations become durable in bat
 }
 
 HANABI_STORE_CASE("queue_journal: a rejected append stops the journal and fails its flushes, nothing is claimed") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   const auto k = session(8, 80);
   REQUIRE(s.append(k, events(1, 2)));
@@ -611,7 +570,7 @@ HANABI_STORE_CASE("queue_journal: a rejected append stops the journal and fails 
 }
 
 HANABI_STORE_CASE("compaction folds the tail into the snapshot and keeps it bounded") {
-  TestType f{fold_items(8)};
+  HANABI_OPEN_STORE(f, fold_items(8));
   HANABI_SYNC_STORE(f);
   const auto k = session(1, 2);
   std::size_t longest_tail = 0;
@@ -635,7 +594,7 @@ HANABI_STORE_CASE("a failing fold keeps every acknowledged event") {
   storage::compaction_config failing{2, [](const nlohmann::json&, const std::vector<storage::journal_event>&) {
                                        return result<nlohmann::json>(failure{error::invalid_argument, "cannot fold"});
                                      }};
-  TestType f{failing};
+  HANABI_OPEN_STORE(f, failing);
   HANABI_SYNC_STORE(f);
   REQUIRE(s.append(session(1, 1), events(1, 5)));
   auto record = s.load_session(session(1, 1))->value();
@@ -644,7 +603,7 @@ HANABI_STORE_CASE("a failing fold keeps every acknowledged event") {
 }
 
 HANABI_STORE_CASE("node sessions are saved, replaced, listed and deleted") {
-  TestType f{{}};
+  HANABI_OPEN_STORE(f, {});
   HANABI_SYNC_STORE(f);
   REQUIRE(s.save_node({"main", "abc", true, std::chrono::seconds(60)}));
   REQUIRE(s.save_node({"backup", "xyz", false, std::chrono::seconds(0)}));
