@@ -70,9 +70,8 @@ HANABI_DECL void flat_event_batch::splice(flat_event_batch& other) {
   const auto shift = narrow(overrides_.size());
   for (auto& item : other.items_)
     if (item.overrides != flat_item::none) item.overrides += shift;
-  while (capacity_ < count_ + other.count_) grow();
-  std::copy_n(other.events_.get(), other.count_, events_.get() + count_);
-  count_ += other.count_;
+  while (capacity() < size() + other.size()) grow();
+  end_ = std::copy_n(other.events_.get(), other.size(), end_);
   next_ = other.next_;
   numbers_.insert(numbers_.end(), other.numbers_.begin(), other.numbers_.end());
   items_.insert(items_.end(), std::make_move_iterator(other.items_.begin()), std::make_move_iterator(other.items_.end()));
@@ -87,17 +86,18 @@ HANABI_DECL void flat_event_batch::mark(std::uint64_t version, std::uint64_t rng
 }
 
 HANABI_DECL void flat_event_batch::push_mark(std::uint8_t type, std::uint64_t value) {
-  if (count_ == capacity_) grow();
-  events_[count_++] = {{static_cast<std::uint32_t>(value), static_cast<std::uint32_t>(value >> 32), 0}, type, false};
+  if (end_ == limit_) grow();
+  *end_++ = {{static_cast<std::uint32_t>(value), static_cast<std::uint32_t>(value >> 32), 0}, type, false};
   (type == version_mark ? next_.version : next_.rng_state) = value;
 }
 
 HANABI_DECL void flat_event_batch::grow() {
-  const std::size_t capacity = capacity_ ? 2 * capacity_ : 64;
+  const std::size_t count = size(), capacity = events_ ? 2 * this->capacity() : 64;
   auto events = std::make_unique<flat_event[]>(capacity + prefetch_records);
-  std::copy_n(events_.get(), count_, events.get());
+  std::copy_n(events_.get(), count, events.get());
   events_ = std::move(events);
-  capacity_ = capacity;
+  end_ = events_.get() + count;
+  limit_ = events_.get() + capacity;
 }
 
 HANABI_DECL std::uint32_t flat_event_batch::append_overrides(const queue_item& item) {
@@ -128,11 +128,11 @@ HANABI_DECL queue_item flat_event_batch::rebuild(flat_item& f) {
 
 HANABI_DECL std::vector<queue_event> flat_event_batch::take() {
   std::vector<queue_event> out;
-  out.reserve(count_);
+  out.reserve(size());
   event_state at;
   std::size_t numbers = 0, items = 0;
-  for (std::size_t i = 0; i < count_; ++i) {
-    const flat_event& f = events_[i];
+  for (const flat_event* record = events_.get(); record != end_; ++record) {
+    const flat_event& f = *record;
     const std::uint64_t value = f.scalars[0] | std::uint64_t{f.scalars[1]} << 32;
     if (f.type == version_mark) {
       at.version = value;

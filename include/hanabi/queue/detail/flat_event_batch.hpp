@@ -87,11 +87,11 @@ class flat_event_batch {
   HANABI_DECL void splice(flat_event_batch& other);
   /// Every event, rebuilt in order (the items are moved out); then the batch is empty.
   HANABI_DECL std::vector<queue_event> take();
-  bool empty() const noexcept { return count_ == 0; }
+  bool empty() const noexcept { return end_ == events_.get(); }
   /// The version of the newest event; only when not empty.
   std::uint64_t last_version() const noexcept { return next_.version - 1; }
   void clear() noexcept {
-    count_ = 0;
+    end_ = events_.get();
     next_ = {};
     numbers_.clear();
     items_.clear();
@@ -99,8 +99,8 @@ class flat_event_batch {
   }
   void swap(flat_event_batch& other) noexcept {
     events_.swap(other.events_);
-    std::swap(count_, other.count_);
-    std::swap(capacity_, other.capacity_);
+    std::swap(end_, other.end_);
+    std::swap(limit_, other.limit_);
     std::swap(next_, other.next_);
     numbers_.swap(other.numbers_);
     items_.swap(other.items_);
@@ -190,10 +190,10 @@ class flat_event_batch {
     return false;
   }
   [[gnu::always_inline]] void append(flat_event e) {
-    if (count_ == capacity_) [[unlikely]]
+    if (end_ == limit_) [[unlikely]]
       grow();
-    events_[count_++] = e;
-    prefetch_for_write(events_.get() + count_ + prefetch_records);
+    *end_++ = e;
+    prefetch_for_write(end_ + prefetch_records);
     ++next_.version;
   }
   /// The marks that make the next record stand for event `version` with generator state
@@ -245,10 +245,12 @@ class flat_event_batch {
   HANABI_DECL queue_event rebuild(const flat_event& f, const event_state& at, std::size_t& numbers, std::size_t& items);
 
   // The events: a plain array rather than a std::vector, whose push_back GCC does not always inline,
-  // and whose size is a subtraction and a shift away.
+  // appended to through a cursor (a record is a compare, a store and an increment).
   std::unique_ptr<flat_event[]> events_;
-  std::size_t count_ = 0;  // records, marks included
-  std::size_t capacity_ = 0;
+  flat_event* end_ = nullptr;    // past the last record, marks included
+  flat_event* limit_ = nullptr;  // past the last record the capacity holds
+  std::size_t size() const noexcept { return static_cast<std::size_t>(end_ - events_.get()); }
+  std::size_t capacity() const noexcept { return static_cast<std::size_t>(limit_ - events_.get()); }
   event_state next_;  // what the next record stands for, with no mark before it
   std::vector<std::uint32_t> numbers_;
   std::vector<flat_item> items_;
