@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/hanabi-ccache} CCACHE_BASEDIR=$PWD
-cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
+cmake -S . -B build/gcc -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-Og -DNDEBUG" \
   -DCMAKE_CXX_COMPILER=g++ -DHANABI_WERROR=ON -DHANABI_COMPILE_ASIO=ON ${HANABI_DPP_DIR:+-Ddpp_DIR="$HANABI_DPP_DIR"} >/dev/null
 cmake --build build/gcc -j "$(nproc)" --target hanabi-bot
 if [[ -n "${HANABI_BOT_CONFIG:-}" ]]; then
