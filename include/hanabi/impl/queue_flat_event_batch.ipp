@@ -92,12 +92,12 @@ HANABI_DECL void flat_event_batch::push_mark(std::uint8_t type, std::uint64_t va
 }
 
 HANABI_DECL void flat_event_batch::grow() {
-  const std::size_t count = size(), capacity = events_ ? 2 * this->capacity() : 64;
-  auto events = std::make_unique<flat_event[]>(capacity + prefetch_records);
+  const std::size_t count = size(), doubled = events_ ? 2 * capacity() : 64;
+  auto events = std::make_unique<flat_event[]>(doubled + prefetch_records);
   std::copy_n(events_.get(), count, events.get());
   events_ = std::move(events);
   end_ = events_.get() + count;
-  limit_ = events_.get() + capacity;
+  limit_ = events_.get() + doubled;
 }
 
 HANABI_DECL std::uint32_t flat_event_batch::append_overrides(const queue_item& item) {

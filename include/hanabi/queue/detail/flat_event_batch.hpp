@@ -230,6 +230,8 @@ class flat_event_batch {
   HANABI_DECL std::array<std::uint32_t, 3> append_numbers(const std::vector<std::size_t>& numbers);
   /// Appends the flat copy of `item` (a queue_item, copied or moved from), built where it goes: an
   /// insert's whole cost beyond its record. Its overrides, when set, go to overrides_ (out of line).
+  /// `item` is forwarded twice, safely: append_overrides takes only its filters and user data, the
+  /// new flat_item only its track (and copies the scalars).
   template <class Item>
   [[gnu::always_inline]] void append_item(Item&& item) {
     std::uint32_t overrides = flat_item::none;
